@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the front-end packages from the npm registry (pinned in assets/package-lock.json)
+# and copy the files Inward serves into src/inward/static/vendor/. Never a CDN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+(cd assets && npm ci --no-audit --no-fund --loglevel=error)
+dest=src/inward/static/vendor
+rm -rf "$dest" && mkdir -p "$dest"/{bootstrap,htmx,axe}
+cp assets/node_modules/bootstrap/dist/css/bootstrap.min.css "$dest/bootstrap/"
+cp assets/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$dest/bootstrap/"
+cp assets/node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
+cp assets/node_modules/axe-core/axe.min.js "$dest/axe/"
+touch "$dest/.stamp"

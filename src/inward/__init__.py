@@ -1,0 +1,1 @@
+"""Inward: internal marketing for the people inside a company."""

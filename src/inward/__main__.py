@@ -1,0 +1,3 @@
+from inward.cli import main
+
+main()

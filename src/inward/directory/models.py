@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A node in the department tree. ``path`` is the full name, e.g. ``Sales/Inside Sales``."""
+
+    name = models.CharField(max_length=200)
+    path = models.CharField(max_length=1000, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Site(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ON_LEAVE = "on_leave", _("On leave")
+    LEFT = "left", _("Left")
+
+
+class Person(models.Model):
+    """An employee in the directory.
+
+    ``email`` is stored lower-case, so equality is case-insensitive. ``tags`` is kept as
+    ``;tag;tag;`` (lower-case) so that "has tag" is one indexed-free LIKE on any database.
+    """
+
+    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    preferred_name = models.CharField(max_length=150, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    time_zone = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag")
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    hire_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    tags = models.CharField(max_length=2000, blank=True, default="")
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="directory_person_email_ci_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["hire_date"]),
+            models.Index(fields=["language"]),
+            models.Index(fields=["last_name", "first_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>"
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}".strip() or self.email
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(";") if tag]
+
+
+def tags_to_column(tags: list[str]) -> str:
+    """Store tags as ``;a;b;``: lower-case, unique, sorted."""
+    cleaned = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    return f";{';'.join(cleaned)};" if cleaned else ""

@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from inward.api import api_urls
+from inward.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("inward.accounts.urls")),
+    path("directory/", include("inward.directory.urls")),
+    path("audiences/", include("inward.audiences.urls")),
+    path("api/v1/", api_urls()),
+    path("", include("inward.web.urls")),
+]

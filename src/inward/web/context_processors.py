@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from inward.accounts import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The main navigation, showing only the parts the signed-in role may open."""
+    user = request.user
+    items: list[tuple[str, str]] = []
+    if user.is_authenticated:
+        items.append((_("Home"), reverse("web:home")))
+        if access.can_read_directory(user):
+            items.append((_("Directory"), reverse("directory:list")))
+        if access.can_read_audiences(user):
+            items.append((_("Audiences"), reverse("audiences:list")))
+            items.append((_("Personas"), reverse("audiences:personas")))
+        if access.can_import_directory(user):
+            items.append((_("Import"), reverse("directory:import")))
+    path = request.path
+    return {
+        "nav_items": [
+            {
+                "label": label,
+                "url": url,
+                "active": (path.startswith(url) and url != "/") or path == url,
+            }
+            for label, url in items
+        ]
+    }
