@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -103,6 +104,13 @@ def _exempt_from_login_middleware(patterns: list[URLPattern | URLResolver]) -> N
             _exempt_from_login_middleware(pattern.url_patterns)
         else:
             pattern.callback.login_required = False  # type: ignore[attr-defined]
+
+
+@login_not_required
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Unknown paths under /api/v1/ answer with the API's error body, not an HTML page."""
+    body = {"error": {"code": "not_found", "message": "No such endpoint.", "details": []}}
+    return JsonResponse(body, status=404)
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from inward.api import api_urls
+from inward.api import api_urls, not_found
 from inward.web import views as web_views
 
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("directory/", include("inward.directory.urls")),
     path("audiences/", include("inward.audiences.urls")),
     path("api/v1/", api_urls()),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
     path("", include("inward.web.urls")),
 ]

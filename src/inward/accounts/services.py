@@ -36,7 +36,7 @@ def token_create(*, user: User, name: str) -> IssuedToken:
 
 def token_authenticate(*, secret: str) -> User | None:
     """Return the active user a token secret belongs to, or None."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != "inw":
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

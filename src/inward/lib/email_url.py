@@ -1,4 +1,4 @@
-"""Parse ``EMAIL_URL`` into Django e-mail settings.
+"""Parse ``EMAIL_URL`` into Django's ``MAILERS`` setting.
 
 Forms: ``smtp://user:pass@host:587?starttls=1``, ``smtps://host:465`` (implicit TLS),
 ``console://`` (print to standard output), ``file:///path/to/dir``, ``memory://``.
@@ -21,22 +21,23 @@ _BACKENDS = {
 
 
 def parse_email_url(url: str) -> dict[str, Any]:
+    """Return the ``MAILERS["default"]`` entry for ``url``."""
     parts = urlsplit(url)
     if parts.scheme not in _BACKENDS:
         raise EnvError(f"EMAIL_URL scheme {parts.scheme!r} is not one of {sorted(_BACKENDS)}")
-    config: dict[str, Any] = {"EMAIL_BACKEND": _BACKENDS[parts.scheme]}
+    mailer: dict[str, Any] = {"BACKEND": _BACKENDS[parts.scheme]}
     if parts.scheme == "file":
-        config["EMAIL_FILE_PATH"] = unquote(parts.path)
+        mailer["OPTIONS"] = {"file_path": unquote(parts.path)}
     if parts.scheme not in ("smtp", "smtps"):
-        return config
+        return mailer
     query = parse_qs(parts.query)
-    config.update(
-        EMAIL_HOST=parts.hostname or "localhost",
-        EMAIL_PORT=parts.port or (465 if parts.scheme == "smtps" else 25),
-        EMAIL_HOST_USER=unquote(parts.username or ""),
-        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
-        EMAIL_USE_SSL=parts.scheme == "smtps",
-        EMAIL_USE_TLS=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
-        EMAIL_TIMEOUT=30,
-    )
-    return config
+    mailer["OPTIONS"] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_ssl": parts.scheme == "smtps",
+        "use_tls": query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+        "timeout": 30,
+    }
+    return mailer
