@@ -1,5 +1,190 @@
+"""/api/v1/audiences: saved audiences, live counts and explanations."""
+
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from inward.accounts import access
+from inward.accounts.models import User
+from inward.api import ApiError
+from inward.audiences import services
+from inward.audiences.models import Audience
+from inward.audiences.rules import RuleError, RuleSyntaxError, rule_from_json, rule_to_text
+from inward.audiences.rules.explain import Explanation
+from inward.audiences.selectors import (
+    audience_by_slug,
+    audience_list,
+    rule_count,
+    rule_explain,
+)
+from inward.directory.models import Person
 
 router = Router(tags=["audiences"])
+
+
+class AudienceOut(Schema):
+    slug: str
+    name: str
+    description: str
+    rule: str
+    count: int
+
+
+class AudienceIn(Schema):
+    slug: str
+    name: str
+    description: str = ""
+    rule: str | None = None
+    rule_json: dict[str, Any] | None = None
+
+
+class AudienceChange(Schema):
+    name: str
+    description: str = ""
+    rule: str | None = None
+    rule_json: dict[str, Any] | None = None
+
+
+class RuleIn(Schema):
+    rule: str | None = None
+    rule_json: dict[str, Any] | None = None
+
+
+class CountOut(Schema):
+    count: int
+
+
+class ExplanationOut(Schema):
+    text: str
+    matched: bool
+    children: list[ExplanationOut]
+    note: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _rule_error(error: RuleError) -> ApiError:
+    if isinstance(error, RuleSyntaxError):
+        details = [{"line": error.line, "column": error.column, "expected": error.expected}]
+        return ApiError(400, "rule_syntax", str(error), details=details)
+    place = [] if error.line is None else [{"line": error.line, "column": error.column}]
+    return ApiError(400, "rule_invalid", str(error), details=place)
+
+
+def _rule_text(body: RuleIn | AudienceIn | AudienceChange) -> str:
+    """The rule from ``rule`` (text) or ``rule_json``; exactly one must be given."""
+    if (body.rule is None) == (body.rule_json is None):
+        raise ApiError(400, "rule_missing", 'Give either "rule" or "rule_json".')
+    if body.rule_json is not None:
+        return rule_to_text(rule_from_json(body.rule_json))
+    assert body.rule is not None
+    return body.rule
+
+
+def _out(audience: Audience) -> AudienceOut:
+    return AudienceOut(
+        slug=audience.slug,
+        name=audience.name,
+        description=audience.description,
+        rule=audience.rule,
+        count=rule_count(rule=audience.rule),
+    )
+
+
+def _audience(slug: str) -> Audience:
+    audience = audience_by_slug(slug=slug)
+    if audience is None:
+        raise Http404
+    return audience
+
+
+def _invalid(error: ValidationError) -> ApiError:
+    code = error.code or "invalid"
+    return ApiError(409 if code == "slug_taken" else 400, code, " ".join(error.messages))
+
+
+@router.get("/", response=list[AudienceOut])
+def list_audiences(request: HttpRequest) -> list[AudienceOut]:
+    access.require(access.can_read_audiences(request.user))
+    return [_out(audience) for audience in audience_list()]
+
+
+@router.post("/", response={201: AudienceOut})
+def create_audience(request: HttpRequest, body: AudienceIn) -> Status[AudienceOut]:
+    access.require(access.can_edit_audiences(request.user))
+    try:
+        audience = services.audience_create(
+            slug=body.slug,
+            name=body.name,
+            rule=_rule_text(body),
+            description=body.description,
+            actor=_user(request),
+        )
+    except RuleError as error:
+        raise _rule_error(error) from None
+    except ValidationError as error:
+        raise _invalid(error) from None
+    return Status(201, _out(audience))
+
+
+@router.post("/count", response=CountOut)
+def count_rule(request: HttpRequest, body: RuleIn) -> CountOut:
+    access.require(access.can_read_audiences(request.user))
+    try:
+        return CountOut(count=rule_count(rule=_rule_text(body)))
+    except RuleError as error:
+        raise _rule_error(error) from None
+
+
+@router.get("/{slug}", response=AudienceOut)
+def get_audience(request: HttpRequest, slug: str) -> AudienceOut:
+    access.require(access.can_read_audiences(request.user))
+    return _out(_audience(slug))
+
+
+@router.put("/{slug}", response=AudienceOut)
+def update_audience(request: HttpRequest, slug: str, body: AudienceChange) -> AudienceOut:
+    access.require(access.can_edit_audiences(request.user))
+    audience = _audience(slug)
+    try:
+        services.audience_update(
+            audience=audience,
+            name=body.name,
+            rule=_rule_text(body),
+            description=body.description,
+            actor=_user(request),
+        )
+    except RuleError as error:
+        raise _rule_error(error) from None
+    return _out(audience)
+
+
+@router.delete("/{slug}", response={204: None})
+def delete_audience(request: HttpRequest, slug: str) -> Status[None]:
+    access.require(access.can_edit_audiences(request.user))
+    try:
+        services.audience_delete(audience=_audience(slug), actor=_user(request))
+    except ValidationError as error:
+        raise _invalid(error) from None
+    return Status(204, None)
+
+
+@router.get("/{slug}/explain", response=ExplanationOut)
+def explain_audience(request: HttpRequest, slug: str, email: str) -> Explanation:
+    access.require(access.can_read_audiences(request.user))
+    audience = _audience(slug)
+    person = Person.objects.filter(email=email.strip().lower()).first()
+    if person is None:
+        raise ApiError(404, "person_not_found", f"No one in the directory has the address {email}.")
+    try:
+        return rule_explain(rule=audience.rule, person=person)
+    except RuleError as error:
+        raise _rule_error(error) from None
