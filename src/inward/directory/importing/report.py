@@ -1,0 +1,82 @@
+"""What an import returns: counts, per-row errors and the first field-level changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "job_title",
+    "department",
+    "site",
+    "country",
+    "time_zone",
+    "language",
+    "manager_email",
+    "hire_date",
+    "status",
+    "tags",
+)
+
+ATTRIBUTE_PREFIX = "attr:"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported: unreadable, wrong format, no e-mail column."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    reason: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonChange:
+    line: int
+    email: str
+    action: Literal["create", "update"]
+    fields: dict[str, tuple[Any, Any]]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    marked_left: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[PersonChange] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rejected(self) -> int:
+        return len({error.line for error in self.errors})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    headers: list[str]
+    rows: list[list[str]]
+    suggested_mapping: dict[str, str]
+    delimiter: str | None
+    encoding: str | None
+    file_format: Literal["csv", "xlsx"]
