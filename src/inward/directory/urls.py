@@ -5,5 +5,8 @@ from inward.directory import views
 app_name = "directory"
 urlpatterns = [
     path("", views.person_list, name="list"),
-    path("import/", views.import_page, name="import"),
+    path("people/<int:person_id>/", views.person_page, name="person"),
+    path("export.csv", views.export_csv, name="export"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<str:token>/", views.import_preview, name="import_preview"),
 ]

@@ -1,18 +1,305 @@
+"""Directory pages: the people list, a person's page, CSV export and the import wizard."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import io
+import secrets
+import tempfile
+import time
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from inward.accounts import access
+from inward.directory.exporting import export_people_csv
+from inward.directory.forms import (
+    SORT_COLUMNS,
+    ImportMappingForm,
+    ImportUploadForm,
+    PersonSearchForm,
+)
+from inward.directory.importing import (
+    DEFAULT_COLUMNS,
+    ImportFileError,
+    ImportPreview,
+    import_people,
+    preview_import,
+)
 from inward.directory.models import Person
+from inward.directory.selectors import (
+    person_detail,
+    person_for_user,
+    person_manager_chain,
+    person_reports,
+    person_search,
+)
+
+PAGE_SIZE = 50
+PREVIEW_ROWS = 20
+SORT_LABELS = {
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("E-mail"),
+    "job_title": gettext_lazy("Job title"),
+    "department": gettext_lazy("Department"),
+    "site": gettext_lazy("Site"),
+    "status": gettext_lazy("Status"),
+}
 
 
+# --- People ---------------------------------------------------------------------------------
+
+
+@require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_directory(request.user))
-    people = Person.objects.select_related("department", "site")[:50]
-    return render(request, "directory/person_list.html", {"people": people})
+    form = PersonSearchForm(request.GET)
+    filters = form.filters()
+    page = Paginator(person_search(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "sort_headers": _sort_headers(filters["sort"]),
+        "filtered": any(filters[key] for key in filters if key != "sort"),
+        "can_import": access.can_import_directory(request.user),
+        "results_only": _wants_results_only(request),
+    }
+    template = "directory/person_list.html"
+    if context["results_only"]:
+        template += "#results"
+    return render(request, template, context)
 
 
-def import_page(request: HttpRequest) -> HttpResponse:
+def _wants_results_only(request: HttpRequest) -> bool:
+    """htmx asks for the table alone, except when it restores a page from history."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Target") == "results"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _sort_headers(current: str) -> list[dict[str, Any]]:
+    """Column headers: which way each is sorted now (for aria-sort) and the next sort key."""
+    headers = []
+    for column in SORT_COLUMNS:
+        direction = ""
+        if current == column:
+            direction = "ascending"
+        elif current == f"-{column}":
+            direction = "descending"
+        headers.append(
+            {
+                "label": SORT_LABELS[column],
+                "aria_sort": direction,
+                "next": f"-{column}" if direction == "ascending" else column,
+            }
+        )
+    return headers
+
+
+@require_GET
+def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    can_browse = access.can_read_directory(request.user)
+    if not can_browse:
+        own = person_for_user(request.user) if request.user.is_active else None
+        access.require(own is not None and own.pk == person_id)
+    try:
+        person = person_detail(person_id=person_id)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    # The chain comes nearest manager first; the page reads from the top of the organisation.
+    chain = list(reversed(person_manager_chain(person=person)))
+    context = {
+        "person": person,
+        "chain": chain,
+        "reports": person_reports(person=person),
+        "can_browse": can_browse,
+    }
+    return render(request, "directory/person_detail.html", context)
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> FileResponse:
+    """The people matching the list's current filters, as a CSV download.
+
+    Written to a temporary file first, then streamed: memory stays flat for any size.
+    """
     access.require(access.can_import_directory(request.user))
-    return render(request, "directory/import.html", {})
+    filters = PersonSearchForm(request.GET).filters()
+    buffer = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    export_people_csv(out=text, queryset=person_search(**filters))
+    text.flush()
+    text.detach()
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename="people.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+# --- Import ---------------------------------------------------------------------------------
+#
+# Step 1 uploads a file; it is kept under MEDIA_ROOT/imports/ with a random name, and the
+# session maps a random token to that name, so a client never names a path. Step 2 shows a
+# preview with a column mapping and runs dry runs as often as wanted; step 3 imports and
+# deletes the file. The import runs inside the request, which is fine up to about 50,000
+# rows; the next step is a django.tasks task with a polled progress bar.
+
+SESSION_KEY = "directory_imports"
+STALE_UPLOAD_SECONDS = 24 * 60 * 60
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_import_directory(request.user))
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    file_error = ""
+    if request.method == "POST" and form.is_valid():
+        upload: UploadedFile[bytes] = form.cleaned_data["file"]
+        try:
+            preview_import(source=cast(BinaryIO, upload), filename=upload.name or "", rows=1)
+        except ImportFileError as exc:
+            file_error = str(exc)
+        else:
+            upload.seek(0)
+            return redirect("directory:import_preview", token=_store_upload(request, upload))
+    context = {"form": form, "file_error": file_error, "default_columns": DEFAULT_COLUMNS}
+    return render(request, "directory/import.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    access.require(access.can_import_directory(request.user))
+    stored = _stored_upload(request, token)
+    if stored is None:
+        messages.warning(request, _("That upload has expired. Upload the file again."))
+        return redirect("directory:import")
+    path, filename = stored
+    try:
+        with path.open("rb") as source:
+            preview = preview_import(source=source, filename=filename, rows=PREVIEW_ROWS)
+    except ImportFileError as exc:
+        _discard_upload(request, token)
+        messages.error(request, str(exc))
+        return redirect("directory:import")
+    form = _mapping_form(request, preview)
+    if request.method == "POST" and form.is_valid():
+        return _run_import(request, token, (path, filename), form, preview)
+    context = _preview_context(token, filename, form, preview)
+    return render(request, "directory/import_preview.html", context)
+
+
+def _mapping_form(request: HttpRequest, preview: ImportPreview) -> ImportMappingForm:
+    return ImportMappingForm(
+        request.POST or None,
+        headers=preview.headers,
+        fields=DEFAULT_COLUMNS,
+        suggested=preview.suggested_mapping,
+    )
+
+
+def _preview_context(
+    token: str, filename: str, form: ImportMappingForm, preview: ImportPreview
+) -> dict[str, Any]:
+    return {
+        "token": token,
+        "filename": filename,
+        "form": form,
+        "preview": preview,
+        "columns": form.column_fields(),
+    }
+
+
+def _run_import(
+    request: HttpRequest,
+    token: str,
+    stored: tuple[Path, str],
+    form: ImportMappingForm,
+    preview: ImportPreview,
+) -> HttpResponse:
+    dry_run = request.POST.get("action") != "import"
+    path, filename = stored
+    try:
+        with path.open("rb") as source:
+            report = import_people(
+                source=source,
+                filename=filename,
+                mapping=form.mapping(),
+                dry_run=dry_run,
+                full_sync=form.cleaned_data["full_sync"],
+            )
+    except ImportFileError as exc:
+        form.add_error(None, str(exc))
+        context = _preview_context(token, filename, form, preview)
+        return render(request, "directory/import_preview.html", context, status=422)
+    if dry_run:
+        context = _preview_context(token, filename, form, preview) | {"report": report}
+        return render(request, "directory/import_preview.html", context)
+    _discard_upload(request, token)
+    return render(request, "directory/import_result.html", {"report": report})
+
+
+def _uploads_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _store_upload(request: HttpRequest, upload: UploadedFile[bytes]) -> str:
+    """Keep an upload for the next steps; return the token that finds it in this session."""
+    _sweep_stale_uploads()
+    token = secrets.token_urlsafe(18)
+    suffix = PurePath(upload.name or "").suffix.lower()
+    target = _uploads_dir() / f"{token}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("xb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    uploads = {
+        key: entry
+        for key, entry in request.session.get(SESSION_KEY, {}).items()
+        if (_uploads_dir() / PurePath(entry["file"]).name).is_file()
+    }
+    uploads[token] = {"name": upload.name or target.name, "file": target.name}
+    request.session[SESSION_KEY] = uploads
+    return token
+
+
+def _stored_upload(request: HttpRequest, token: str) -> tuple[Path, str] | None:
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    if not entry:
+        return None
+    path = _uploads_dir() / PurePath(entry["file"]).name
+    if not path.is_file():
+        return None
+    return path, str(entry["name"])
+
+
+def _discard_upload(request: HttpRequest, token: str) -> None:
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    entry = uploads.pop(token, None)
+    request.session[SESSION_KEY] = uploads
+    if entry:
+        (_uploads_dir() / PurePath(entry["file"]).name).unlink(missing_ok=True)
+
+
+def _sweep_stale_uploads() -> None:
+    """Uploads abandoned after the preview are removed a day later."""
+    folder = _uploads_dir()
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - STALE_UPLOAD_SECONDS
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
