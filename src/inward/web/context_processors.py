@@ -22,14 +22,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((_("Personas"), reverse("audiences:personas")))
         if access.can_import_directory(user):
             items.append((_("Import"), reverse("directory:import")))
+    # The longest matching prefix wins, so /directory/import/ marks only "Import" current.
     path = request.path
+    matches = [url for _, url in items if path == url or (url != "/" and path.startswith(url))]
+    current = max(matches, key=len, default=None)
     return {
         "nav_items": [
-            {
-                "label": label,
-                "url": url,
-                "active": (path.startswith(url) and url != "/") or path == url,
-            }
-            for label, url in items
+            {"label": label, "url": url, "active": url == current} for label, url in items
         ]
     }
