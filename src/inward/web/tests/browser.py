@@ -1,0 +1,120 @@
+"""Browser-test helpers: Debian's chromium through Playwright, and axe-core on each page.
+
+Never downloads a browser: the tests use /usr/bin/chromium and skip when it is missing.
+Fixtures here are imported by the browser test modules (``from ... import browser, page``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Response, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+# What the Content Security Policy would block. The browser context bypasses CSP so that
+# axe can be injected, so the served HTML is checked for these instead.
+_CSP_BREAKERS = {
+    "inline style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE),
+    "inline script": re.compile(r"<script(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE),
+    "event-handler attribute": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=\s*[\"']", re.IGNORECASE),
+}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+# Documents each page has loaded since its last check_page().
+_pending: dict[Page, list[Response]] = {}
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any) -> Iterator[Page]:
+    """A fresh page on the live server, with CSP bypassed so axe can be injected."""
+    # Reduced motion switches off Bootstrap's colour transitions, so axe never measures a
+    # colour half-way through a theme change.
+    context = browser.new_context(
+        bypass_csp=True, base_url=live_server.url, reduced_motion="reduce"
+    )
+    context.set_default_timeout(5_000)
+    tab = context.new_page()
+    _pending[tab] = []
+    tab.on("response", lambda response: _pending[tab].append(response))
+    try:
+        yield tab
+    finally:
+        _pending.pop(tab, None)
+        context.close()
+
+
+def check_page(page: Page) -> None:
+    """The checks to run on every page a test visits: axe, and nothing CSP would block."""
+    responses, _pending[page] = _pending.get(page, []), []
+    problems = [problem for response in responses for problem in csp_problems(response)]
+    assert not problems, "\n".join(problems)
+    assert_accessible(page)
+
+
+def csp_problems(response: Response) -> list[str]:
+    if "text/html" not in (response.headers.get("content-type") or ""):
+        return []
+    try:
+        html = response.text()
+    except Exception:  # redirects have no body
+        return []
+    return [
+        f"{response.url}: {name}: {found.group(0)[:120]}"
+        for name, pattern in _CSP_BREAKERS.items()
+        if (found := pattern.search(html))
+    ]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("axe.run()")
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']}")
+        lines.append(f"    {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}")
+            lines.append(f"       {node['html'][:160]}")
+            if summary := node.get("failureSummary"):
+                lines.append("       " + summary.replace("\n", "\n       "))
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with a readable list when axe finds a serious or critical problem."""
+    violations = axe_violations(page)
+    assert not violations, f"axe on {page.url}:\n{describe(violations)}"
