@@ -8,6 +8,7 @@ from django.urls import path, reverse_lazy
 from django.views import View
 
 from inward.accounts import views
+from inward.accounts.forms import InwardPasswordResetForm, InwardSetPasswordForm
 
 app_name = "accounts"
 
@@ -24,6 +25,7 @@ urlpatterns = [
         _public(
             auth_views.PasswordResetView,
             template_name="accounts/password_reset_form.html",
+            form_class=InwardPasswordResetForm,
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
@@ -42,6 +44,7 @@ urlpatterns = [
         _public(
             auth_views.PasswordResetConfirmView,
             template_name="accounts/password_reset_confirm.html",
+            form_class=InwardSetPasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",

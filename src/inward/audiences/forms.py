@@ -118,7 +118,7 @@ class PersonaForm(StyledModelForm):
         }
         help_texts = {
             "wiifm": _("One line, in their words: why should this person care?"),
-            "audience": _("Who this persona stands for. Optional."),
+            "audience": _("The audience this persona belongs to. Optional."),
         }
         widgets = {
             "name": _line(),
@@ -237,9 +237,9 @@ class Builder:
         try:
             rows, match = rows_from_rule(text)
         except RuleError as error:
-            self.note = str(_("The text rule has an error, so it cannot be loaded: %(error)s")) % {
-                "error": error
-            }
+            self.note = str(
+                _("The rule as text has an error, so it cannot be loaded: %(error)s")
+            ) % {"error": error}
             return False
         if rows is None:
             self.note = str(_("This rule is too complex for the builder; edit the text."))

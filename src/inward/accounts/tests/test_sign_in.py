@@ -19,7 +19,7 @@ def test_it_signs_in_with_the_right_password(client: Any, manager_user: Any) -> 
 def test_it_refuses_a_wrong_password(client: Any, manager_user: Any) -> None:
     response = client.post("/accounts/login/", {"username": "mona", "password": "nope"})
     assert response.status_code == 200
-    assert "correct username and password" in response.content.decode()
+    assert "Enter a correct user name and password" in response.content.decode()
 
 
 def test_it_throttles_after_repeated_failures_even_with_the_right_password(
