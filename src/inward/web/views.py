@@ -27,7 +27,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if not access.can_read_directory(request.user):
         return redirect("web:me")
-    return render(request, "web/home.html", {"summary": directory_summary()})
+    context = {
+        "summary": directory_summary(),
+        "can_import": access.can_import_directory(request.user),
+        "can_edit_audiences": access.can_edit_audiences(request.user),
+    }
+    return render(request, "web/home.html", context)
 
 
 def me(request: HttpRequest) -> HttpResponse:
