@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -102,3 +104,68 @@ def tags_to_column(tags: list[str]) -> str:
     """Store tags as ``;a;b;``: lower-case, unique, sorted."""
     cleaned = sorted({tag.strip().lower() for tag in tags if tag.strip()})
     return f";{';'.join(cleaned)};" if cleaned else ""
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class ImportStage(models.TextChoices):
+    """The pass ``import_people`` is in, as its ``on_stage`` callback names it."""
+
+    VALIDATE = "validate", _("Checking rows…")
+    WRITE = "write", _("Writing…")
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def recent(self) -> ImportJobQuerySet:
+        return self.select_related("created_by").order_by("-created_at", "-id")
+
+
+class ImportJob(models.Model):
+    """A web import of a file, run in the background by ``import_job_run``.
+
+    The uploaded file lives under ``MEDIA_ROOT/imports/<stored_name>`` until the run ends.
+    ``rows_done`` counts the rows handled in the current ``stage``; ``rows_total`` starts as
+    an estimate and becomes exact when the write pass starts. ``report`` holds the outcome
+    in the shape ``directory/_import_report.html`` reads.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    filename = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=255)
+    mapping = models.JSONField(default=dict, blank=True)
+    full_sync = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    stage = models.CharField(max_length=10, choices=ImportStage.choices, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 
 from inward.accounts.models import User
 from inward.directory.models import Department, Person, Site, Status
@@ -16,7 +17,8 @@ def person_for_user(user: User | AnonymousUser) -> Person | None:
         return None
     return (
         Person.objects.select_related("department", "site", "manager")
-        .filter(email=user.email.strip().lower())
+        .alias(email_key=Lower("email"))  # uses the unique index on LOWER(email)
+        .filter(email_key=user.email.strip().lower())
         .first()
     )
 

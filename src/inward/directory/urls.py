@@ -8,5 +8,6 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_page, name="person"),
     path("export.csv", views.export_csv, name="export"),
     path("import/", views.import_upload, name="import"),
+    path("import/jobs/<int:job_id>/", views.import_job_page, name="import_job"),
     path("import/<str:token>/", views.import_preview, name="import_preview"),
 ]

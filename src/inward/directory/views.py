@@ -9,17 +9,17 @@ import time
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from inward.accounts import access
+from inward.accounts.models import User
 from inward.directory.exporting import export_people_csv
 from inward.directory.forms import (
     SORT_COLUMNS,
@@ -34,7 +34,7 @@ from inward.directory.importing import (
     import_people,
     preview_import,
 )
-from inward.directory.models import Person
+from inward.directory.models import ImportJob, Person
 from inward.directory.selectors import (
     person_detail,
     person_for_user,
@@ -42,9 +42,17 @@ from inward.directory.selectors import (
     person_reports,
     person_search,
 )
+from inward.directory.services import (
+    import_job_create,
+    import_job_progress,
+    import_job_waiting_for_worker,
+    import_upload_path,
+    import_uploads_dir,
+)
 
 PAGE_SIZE = 50
 PREVIEW_ROWS = 20
+RECENT_JOBS = 10
 SORT_LABELS = {
     "name": gettext_lazy("Name"),
     "email": gettext_lazy("E-mail"),
@@ -80,10 +88,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 def _wants_results_only(request: HttpRequest) -> bool:
     """htmx asks for the table alone, except when it restores a page from history."""
+    return _wants_part(request, "results")
+
+
+def _wants_part(request: HttpRequest, target: str) -> bool:
+    """htmx asks for the part of a page with this id, and not to restore a page from history."""
     headers = request.headers
     return (
         headers.get("HX-Request") == "true"
-        and headers.get("HX-Target") == "results"
+        and headers.get("HX-Target") == target
         and headers.get("HX-History-Restore-Request") != "true"
     )
 
@@ -154,9 +167,9 @@ def export_csv(request: HttpRequest) -> FileResponse:
 #
 # Step 1 uploads a file; it is kept under MEDIA_ROOT/imports/ with a random name, and the
 # session maps a random token to that name, so a client never names a path. Step 2 shows a
-# preview with a column mapping and runs dry runs as often as wanted; step 3 imports and
-# deletes the file. The import runs inside the request, which is fine up to about 50,000
-# rows; the next step is a django.tasks task with a polled progress bar.
+# preview with a column mapping and runs dry runs (inside the request) as often as wanted;
+# step 3 hands the file to an ImportJob, run by the background worker, and redirects to the
+# job's page, which htmx polls for progress until it shows the report.
 
 SESSION_KEY = "directory_imports"
 STALE_UPLOAD_SECONDS = 24 * 60 * 60
@@ -176,7 +189,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         else:
             upload.seek(0)
             return redirect("directory:import_preview", token=_store_upload(request, upload))
-    context = {"form": form, "file_error": file_error, "default_columns": DEFAULT_COLUMNS}
+    context = {
+        "form": form,
+        "file_error": file_error,
+        "default_columns": DEFAULT_COLUMNS,
+        "recent_jobs": ImportJob.objects.recent()[:RECENT_JOBS],
+    }
     return render(request, "directory/import.html", context)
 
 
@@ -230,7 +248,8 @@ def _run_import(
     form: ImportMappingForm,
     preview: ImportPreview,
 ) -> HttpResponse:
-    dry_run = request.POST.get("action") != "import"
+    if request.POST.get("action") == "import":
+        return _start_import_job(request, token, form)
     path, filename = stored
     try:
         with path.open("rb") as source:
@@ -238,22 +257,47 @@ def _run_import(
                 source=source,
                 filename=filename,
                 mapping=form.mapping(),
-                dry_run=dry_run,
+                dry_run=True,
                 full_sync=form.cleaned_data["full_sync"],
             )
     except ImportFileError as exc:
         form.add_error(None, str(exc))
         context = _preview_context(token, filename, form, preview)
         return render(request, "directory/import_preview.html", context, status=422)
-    if dry_run:
-        context = _preview_context(token, filename, form, preview) | {"report": report}
-        return render(request, "directory/import_preview.html", context)
-    _discard_upload(request, token)
-    return render(request, "directory/import_result.html", {"report": report})
+    context = _preview_context(token, filename, form, preview) | {"report": report}
+    return render(request, "directory/import_preview.html", context)
 
 
-def _uploads_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+def _start_import_job(request: HttpRequest, token: str, form: ImportMappingForm) -> HttpResponse:
+    """Hand the upload over to a background job and show its page (POST, redirect, GET)."""
+    assert isinstance(request.user, User)
+    entry = _claim_upload(request, token)
+    job = import_job_create(
+        actor=request.user,
+        stored_name=entry["file"],
+        filename=entry["name"],
+        mapping=form.mapping(),
+        full_sync=form.cleaned_data["full_sync"],
+    )
+    return redirect("directory:import_job", job_id=job.pk)
+
+
+@require_GET
+def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress while it runs, then its report; htmx polls the ``progress`` part."""
+    access.require(access.can_import_directory(request.user))
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    context = {
+        "job": job,
+        "progress": import_job_progress(job=job),
+        "waiting_for_worker": import_job_waiting_for_worker(job=job),
+        "polled": _wants_part(request, "import-job"),
+    }
+    if not context["polled"]:
+        return render(request, "directory/import_job.html", context)
+    # 286 tells htmx to stop polling: the job is over and this is its last word.
+    status = 200 if job.is_active else 286
+    return render(request, "directory/import_job.html#progress", context, status=status)
 
 
 def _store_upload(request: HttpRequest, upload: UploadedFile[bytes]) -> str:
@@ -261,7 +305,7 @@ def _store_upload(request: HttpRequest, upload: UploadedFile[bytes]) -> str:
     _sweep_stale_uploads()
     token = secrets.token_urlsafe(18)
     suffix = PurePath(upload.name or "").suffix.lower()
-    target = _uploads_dir() / f"{token}{suffix}"
+    target = import_uploads_dir() / f"{token}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("xb") as out:
         for chunk in upload.chunks():
@@ -269,7 +313,7 @@ def _store_upload(request: HttpRequest, upload: UploadedFile[bytes]) -> str:
     uploads = {
         key: entry
         for key, entry in request.session.get(SESSION_KEY, {}).items()
-        if (_uploads_dir() / PurePath(entry["file"]).name).is_file()
+        if import_upload_path(entry["file"]).is_file()
     }
     uploads[token] = {"name": upload.name or target.name, "file": target.name}
     request.session[SESSION_KEY] = uploads
@@ -280,23 +324,27 @@ def _stored_upload(request: HttpRequest, token: str) -> tuple[Path, str] | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if not entry:
         return None
-    path = _uploads_dir() / PurePath(entry["file"]).name
+    path = import_upload_path(entry["file"])
     if not path.is_file():
         return None
     return path, str(entry["name"])
 
 
-def _discard_upload(request: HttpRequest, token: str) -> None:
+def _claim_upload(request: HttpRequest, token: str) -> dict[str, str]:
+    """Take an upload out of the session, keeping its file: an import job now owns it."""
     uploads = dict(request.session.get(SESSION_KEY, {}))
-    entry = uploads.pop(token, None)
+    entry = uploads.pop(token)
     request.session[SESSION_KEY] = uploads
-    if entry:
-        (_uploads_dir() / PurePath(entry["file"]).name).unlink(missing_ok=True)
+    return {"file": str(entry["file"]), "name": str(entry["name"])}
+
+
+def _discard_upload(request: HttpRequest, token: str) -> None:
+    import_upload_path(_claim_upload(request, token)["file"]).unlink(missing_ok=True)
 
 
 def _sweep_stale_uploads() -> None:
     """Uploads abandoned after the preview are removed a day later."""
-    folder = _uploads_dir()
+    folder = import_uploads_dir()
     if not folder.is_dir():
         return
     cutoff = time.time() - STALE_UPLOAD_SECONDS

@@ -320,6 +320,21 @@ def mapping_post(response: Any, action: str, **overrides: str) -> dict[str, str]
     return data
 
 
+@pytest.fixture
+def import_now(django_capture_on_commit_callbacks: Any) -> Any:
+    """Press Import: the job is enqueued on commit and, with the ImmediateBackend, runs at
+    once; follow the redirect to the job's page."""
+
+    def press(client: Client, preview_url: str, data: dict[str, str]) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(preview_url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert re.fullmatch(r"/directory/import/jobs/\d+/", response["Location"])
+        return client.get(response["Location"])
+
+    return press
+
+
 def test_it_shows_the_upload_form_to_admins(admin_user: Any, client_as: Any) -> None:
     page = client_as(admin_user).get(IMPORT).content.decode()
     assert 'type="file"' in page
@@ -327,7 +342,9 @@ def test_it_shows_the_upload_form_to_admins(admin_user: Any, client_as: Any) -> 
     assert '<label class="form-label" for="id_file">' in page
 
 
-def test_it_imports_a_file_after_preview_and_dry_run(admin_user: Any, client_as: Any) -> None:
+def test_it_imports_a_file_after_preview_and_dry_run(
+    admin_user: Any, client_as: Any, import_now: Any
+) -> None:
     client = client_as(admin_user)
     preview_url = upload(client, GOOD_CSV)
     preview = client.get(preview_url)
@@ -347,9 +364,10 @@ def test_it_imports_a_file_after_preview_and_dry_run(admin_user: Any, client_as:
     assert "Nothing was saved" in dry.content.decode()
     assert Person.objects.count() == 0
 
-    done = client.post(preview_url, mapping_post(preview, "import", **notes_ignored))
+    done = import_now(client, preview_url, mapping_post(preview, "import", **notes_ignored))
     assert done.status_code == 200
     assert "Import finished" in done.content.decode()
+    assert "Inward read 2 rows and saved the changes below." in done.content.decode()
     ann = Person.objects.get(email="ann@example.com")
     assert ann.department is not None and ann.department.path == "Sales"
     assert ann.attributes == {"Shoe size": "38"}
@@ -358,14 +376,14 @@ def test_it_imports_a_file_after_preview_and_dry_run(admin_user: Any, client_as:
 
 
 def test_it_deletes_the_stored_file_after_the_import(
-    admin_user: Any, client_as: Any, settings: Any
+    admin_user: Any, client_as: Any, settings: Any, import_now: Any
 ) -> None:
     client = client_as(admin_user)
     preview_url = upload(client, GOOD_CSV)
     folder = Path(settings.MEDIA_ROOT) / "imports"
     assert len(list(folder.iterdir())) == 1
     preview = client.get(preview_url)
-    client.post(preview_url, mapping_post(preview, "import"))
+    import_now(client, preview_url, mapping_post(preview, "import"))
     assert list(folder.iterdir()) == []
 
 
@@ -436,14 +454,17 @@ def test_it_requires_an_email_column(admin_user: Any, client_as: Any) -> None:
     assert Person.objects.count() == 0
 
 
-def test_it_marks_absent_people_as_left_only_on_full_sync(admin_user: Any, client_as: Any) -> None:
+def test_it_marks_absent_people_as_left_only_on_full_sync(
+    admin_user: Any, client_as: Any, import_now: Any
+) -> None:
     person("gone@example.com")
     client = client_as(admin_user)
     preview_url = upload(client, GOOD_CSV)
     preview = client.get(preview_url)
     dry = client.post(preview_url, mapping_post(preview, "dry_run", full_sync="on"))
     assert dry.context["report"].marked_left == 1
-    client.post(preview_url, mapping_post(preview, "import", full_sync="on"))
+    done = import_now(client, preview_url, mapping_post(preview, "import", full_sync="on"))
+    assert done.context["job"].report["marked_left"] == 1
     assert Person.objects.get(email="gone@example.com").status == Status.LEFT
 
 
@@ -456,7 +477,9 @@ def test_it_does_not_let_another_session_use_an_upload(admin_user: Any, client_a
     assert response["Location"] == reverse("directory:import")
 
 
-def test_it_previews_and_imports_an_xlsx_workbook(admin_user: Any, client_as: Any) -> None:
+def test_it_previews_and_imports_an_xlsx_workbook(
+    admin_user: Any, client_as: Any, import_now: Any
+) -> None:
     import io
 
     from openpyxl import Workbook
@@ -474,7 +497,8 @@ def test_it_previews_and_imports_an_xlsx_workbook(admin_user: Any, client_as: An
     preview = client.get(preview_url)
     assert "Given name" in preview.content.decode()
     assert preview.context["form"]["column_2"].value() == "department"
-    client.post(preview_url, mapping_post(preview, "import"))
+    done = import_now(client, preview_url, mapping_post(preview, "import"))
+    assert "Import finished" in done.content.decode()
     ann = Person.objects.get(email="ann@example.com")
     assert ann.first_name == "Ann"
 

@@ -33,7 +33,7 @@ PEOPLE_CSV = "email,first_name,last_name,department,site,language\n" + "\n".join
 def sign_in(page: Page, username: str) -> None:
     page.goto("/accounts/login/")
     check_page(page)
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Welcome to Inward")).to_be_visible()
