@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from django.utils.translation import gettext
 
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "external_id",
@@ -36,9 +39,22 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """Why one row was not imported.
+
+    ``message`` is the English text with named placeholders (marked for translation where
+    it is written); ``reason`` translates it into the active language each time it is read,
+    so a report built in a background task is shown in the reader's language.
+    """
+
     line: int
-    reason: str
+    message: str
     column: str | None = None
+    params: Mapping[str, object] | None = None
+
+    @property
+    def reason(self) -> str:
+        text = gettext(self.message)
+        return text % self.params if self.params else text
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"

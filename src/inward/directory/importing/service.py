@@ -19,7 +19,7 @@ from inward.directory.importing.spool import RowSpool
 from inward.directory.importing.validation import Validation, rows_validate
 from inward.directory.importing.writer import BatchWriter
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 SQLITE_CACHE_KIB = -64 * 1024  # negative: KiB, not pages
 Progress = Callable[[int], None]
 
@@ -59,7 +59,11 @@ def import_people(
             report.errors = list(validation.errors)
             _stage(on_stage, "write")
             writer = BatchWriter(
-                report=report, change_limit=change_limit, seen=SeenPeople() if full_sync else None
+                report=report,
+                change_limit=change_limit,
+                seen=SeenPeople() if full_sync else None,
+                parser=parser,
+                manager_emails=validation.manager_emails,
             )
             _write(spool, writer, validation, progress)
         finally:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_noop
 
 from inward.directory.importing.hashset import Int64Set
 from inward.directory.importing.report import RowError
@@ -26,6 +27,9 @@ from inward.directory.importing.spool import RowSpool
 from inward.directory.models import Person
 
 LOOKUP_CHUNK = 1000
+DUPLICATE_EMAIL = gettext_noop("duplicate email %(email)s in the file")
+DUPLICATE_EXTERNAL_ID = gettext_noop("duplicate external_id %(external_id)s in the file")
+UNKNOWN_MANAGER = gettext_noop("unknown manager %(email)s")
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Validation:
     errors: list[RowError] = field(default_factory=list)
     rejected: set[int] = field(default_factory=set)
     accepted: int = 0
+    manager_emails: set[str] = field(default_factory=set)
 
     def reject(self, errors: Iterable[RowError]) -> None:
         for error in errors:
@@ -82,6 +87,7 @@ def rows_validate(
     if progress is not None and result.total_rows % batch_size:
         progress(result.total_rows % batch_size)
     _reject_unknown_managers(result, seen, links)
+    result.manager_emails = links.manager_emails
     result.accepted = result.total_rows - len(result.rejected)
     return result
 
@@ -110,11 +116,11 @@ def _duplicates(row: CleanRow, seen: Int64Set) -> list[RowError]:
     errors = []
     email_key = hash(row.email)
     if email_key in seen:
-        errors.append(RowError(row.line, f"duplicate email {row.email!r} in the file", "email"))
+        errors.append(RowError(row.line, DUPLICATE_EMAIL, "email", {"email": repr(row.email)}))
     id_key = hash("\x00" + row.external_id) if row.external_id else None
     if id_key is not None and id_key in seen:
-        reason = f"duplicate external_id {row.external_id!r} in the file"
-        errors.append(RowError(row.line, reason, "external_id"))
+        params = {"external_id": repr(row.external_id)}
+        errors.append(RowError(row.line, DUPLICATE_EXTERNAL_ID, "external_id", params))
     if not errors:
         seen.add(email_key)
         if id_key is not None:
@@ -132,8 +138,8 @@ def _reject_unknown_managers(result: Validation, seen: Int64Set, links: _Manager
             line = links.lines[index]
             if manager not in unknown or line in result.rejected:
                 continue
-            reason = f"unknown manager {by_hash[manager]!r}"
-            result.reject([RowError(line, reason, "manager_email")])
+            params = {"email": repr(by_hash[manager])}
+            result.reject([RowError(line, UNKNOWN_MANAGER, "manager_email", params)])
             if links.emails[index] in by_hash:
                 candidates.add(by_hash[links.emails[index]])
 
