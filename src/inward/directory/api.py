@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from inward.accounts import access
 from inward.api import ApiError
-from inward.directory.importing import ImportFileError, ImportReport, import_people
+from inward.directory.importing import ImportFileError, import_people
 from inward.directory.models import Person
 from inward.directory.selectors import person_detail, person_for_user, person_search
 
@@ -128,31 +128,4 @@ def person_import(
         )
     except ImportFileError as exc:
         raise ApiError(400, "unusable_file", exc.message) from exc
-    return _report_out(report)
-
-
-def _report_out(report: ImportReport) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "dry_run": report.dry_run,
-        "total_rows": report.total_rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "marked_left": report.marked_left,
-        "errors": [
-            {"line": error.line, "reason": error.reason, "column": error.column}
-            for error in report.errors
-        ],
-        "changes": [
-            {
-                "line": change.line,
-                "email": change.email,
-                "action": change.action,
-                "fields": {
-                    name: [str(old), str(new)] for name, (old, new) in change.fields.items()
-                },
-            }
-            for change in report.changes
-        ],
-    }
+    return report.as_json()

@@ -145,27 +145,12 @@ def _job_finish(
     fields: dict[str, Any] = {"status": status, "error": error, "finished_at": now}
     if report is not None:
         rows = report.total_rows
-        fields |= {"report": import_report_json(report), "rows_total": rows, "rows_done": rows}
+        fields |= {
+            "report": report.as_json(error_limit=REPORT_ERROR_LIMIT),
+            "rows_total": rows,
+            "rows_done": rows,
+        }
     ImportJob.objects.filter(pk=job_id).update(updated_at=now, **fields)
-
-
-def import_report_json(report: ImportReport) -> dict[str, Any]:
-    """The report as JSON, in the shape ``directory/_import_report.html`` reads."""
-    return {
-        "dry_run": report.dry_run,
-        "total_rows": report.total_rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "marked_left": report.marked_left,
-        "rejected": report.rejected,
-        "errors": [
-            {"line": error.line, "column": error.column, "reason": str(error.reason)}
-            for error in report.errors[:REPORT_ERROR_LIMIT]
-        ],
-        "errors_total": len(report.errors),
-        "changes": [asdict(change) for change in report.changes],
-    }
 
 
 def _estimate_rows(path: Path) -> int:

@@ -33,6 +33,7 @@ from inward.directory.importing import (
     ImportPreview,
     import_people,
     preview_import,
+    row_errors_from_json,
 )
 from inward.directory.models import ImportJob, Person
 from inward.directory.selectors import (
@@ -289,6 +290,7 @@ def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     context = {
         "job": job,
+        "job_report": _stored_report(job),
         "progress": import_job_progress(job=job),
         "waiting_for_worker": import_job_waiting_for_worker(job=job),
         "polled": _wants_part(request, "import-job"),
@@ -298,6 +300,13 @@ def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     # 286 tells htmx to stop polling: the job is over and this is its last word.
     status = 200 if job.is_active else 286
     return render(request, "directory/import_job.html#progress", context, status=status)
+
+
+def _stored_report(job: ImportJob) -> dict[str, Any] | None:
+    """The job's stored report, with row errors rebuilt so they read in the viewer's language."""
+    if not job.report:
+        return None
+    return {**job.report, "errors": row_errors_from_json(job.report.get("errors", []))}
 
 
 def _store_upload(request: HttpRequest, upload: UploadedFile[bytes]) -> str:

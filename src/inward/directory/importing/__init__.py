@@ -13,6 +13,7 @@ from inward.directory.importing.report import (
     ImportReport,
     PersonChange,
     RowError,
+    row_errors_from_json,
 )
 from inward.directory.importing.service import import_people, preview_import
 
@@ -26,4 +27,5 @@ __all__ = [
     "RowError",
     "import_people",
     "preview_import",
+    "row_errors_from_json",
 ]

@@ -59,6 +59,16 @@ class RowError:
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
 
+    def as_json(self) -> dict[str, Any]:
+        params = {key: str(value) for key, value in (self.params or {}).items()}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+            "message": self.message,
+            "params": params,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class PersonChange:
@@ -86,6 +96,55 @@ class ImportReport:
     @property
     def rejected(self) -> int:
         return len({error.line for error in self.errors})
+
+    def as_json(self, *, error_limit: int | None = None) -> dict[str, Any]:
+        """The report as JSON-ready data: for the API, and stored with a background job.
+
+        Each error keeps its untranslated ``message`` and ``params`` beside the ``reason``
+        in the current language, so a stored report can be shown in its reader's language
+        (see ``row_errors_from_json``).
+        """
+        errors = self.errors if error_limit is None else self.errors[:error_limit]
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "marked_left": self.marked_left,
+            "rejected": self.rejected,
+            "errors": [error.as_json() for error in errors],
+            "errors_total": len(self.errors),
+            "changes": [
+                {
+                    "line": change.line,
+                    "email": change.email,
+                    "action": change.action,
+                    "fields": {
+                        name: [_text(old), _text(new)] for name, (old, new) in change.fields.items()
+                    },
+                }
+                for change in self.changes
+            ],
+        }
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def row_errors_from_json(errors: list[dict[str, Any]]) -> list[RowError]:
+    """Rebuild stored row errors, so their reasons translate when they are read."""
+    return [
+        RowError(
+            line=int(error["line"]),
+            message=str(error.get("message") or error.get("reason", "")),
+            column=error.get("column"),
+            params=error.get("params") or None,
+        )
+        for error in errors
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -401,3 +401,13 @@ def test_the_database_worker_runs_a_queued_job(admin_user: Any, settings: Any) -
     assert Person.objects.count() == 2
     task_row.refresh_from_db()
     assert task_row.status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_a_stored_report_reads_in_the_viewers_language(admin_user: Any, client_as: Any) -> None:
+    job = stored_job("email,hire_date\nann@example.com,2024-13-01\n")
+    import_job_run(job_id=job.pk)
+    client = client_as(admin_user)
+    assert "bad date &#x27;2024-13-01&#x27; in hire_date" in main(client.get(job_url(job)))
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    assert "ongeldige datum &#x27;2024-13-01&#x27; in hire_date" in main(client.get(job_url(job)))
