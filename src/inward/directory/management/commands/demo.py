@@ -27,13 +27,18 @@ class Command(BaseCommand):
             return
         people = options["people"]
         disabled = options["no_progress"]
-        # Each person passes twice: validated, then written.
+        # Each person passes twice (validated, then written); the bar shows people, so it
+        # moves half a person per pass and ends at the number asked for.
         with tqdm(
-            total=2 * people, desc="demo", unit=" rows", disable=disabled, file=sys.stderr
+            total=people,
+            desc="demo",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:,.0f}/{total:,} people [{elapsed}]",
+            disable=disabled,
+            file=sys.stderr,
         ) as bar:
 
             def advance(rows: int) -> None:
-                bar.update(rows)
+                bar.update(rows / 2)
 
             count = demo_build(people=people, seed=options["seed"], progress=advance)
         self.stdout.write(f"Demo organisation: {count} people (seed {options['seed']}).")
