@@ -50,7 +50,10 @@ class Person(models.Model):
     ``;tag;tag;`` (lower-case) so that "has tag" is one indexed-free LIKE on any database.
     """
 
-    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL the field option also
+    # adds a varchar_pattern_ops index that no query uses and every import must maintain.
+    # NULL, not "", for "no external id": unique constraints ignore NULLs.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     email = models.EmailField(max_length=254)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
@@ -79,6 +82,9 @@ class Person(models.Model):
         ordering = ["last_name", "first_name", "id"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="directory_person_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["external_id"], name="directory_person_external_id_unique"
+            ),
         ]
         # Few indexes on purpose: each one slows a million-row import, and rules compare
         # status and language in ways (90% "active", LOWER(language)) no index helps.
