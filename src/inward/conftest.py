@@ -37,6 +37,17 @@ def _no_outside_sockets() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _english_first() -> Iterator[None]:
+    """Each test starts in English: a request in another language leaves its language
+    active in the thread, which would leak into the next test on the same worker."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _plain_settings(settings: Any, tmp_path: Any) -> None:
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
