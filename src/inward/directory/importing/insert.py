@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 
+from inward.directory.importing.pipeline import SideConnection
 from inward.directory.models import Person, Status
 
 INSERT_COLUMNS = (
@@ -70,10 +71,13 @@ class PersonTable:
         self.postgres = connection.vendor == "postgresql"
         self.table = Person._meta.db_table
         self.next_id = 0  # SQLite only: the next free id, read before the first insert
+        # PostgreSQL: a second connection to take ids from the sequence, when the import has one
+        self.side: SideConnection | None = None
 
     def stamp(self, now: dt.datetime) -> Any:
-        """``now`` as the database takes it in a row of ``insert``."""
-        return now if self.postgres else connection.ops.adapt_datetimefield_value(now)
+        """``now`` as the database takes it in a row of ``insert``: on PostgreSQL as text,
+        formatted once for a batch rather than once for each row ``copy_text`` formats."""
+        return now.isoformat() if self.postgres else connection.ops.adapt_datetimefield_value(now)
 
     def new_ids(self, count: int) -> list[int]:
         """Reserve ``count`` ids for people about to be inserted (one query at most)."""
@@ -87,11 +91,11 @@ class PersonTable:
         return list(range(first, self.next_id))
 
     def _sequence_ids(self, count: int) -> list[int]:
+        sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+        if self.side is not None:  # a sequence is not transactional: any connection will do
+            return [row[0] for row in self.side.query(sql, [self.table, count])]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [self.table, count],
-            )
+            cursor.execute(sql, [self.table, count])
             return [row[0] for row in cursor.fetchall()]
 
     def _highest_sqlite_id(self) -> int:
@@ -107,11 +111,10 @@ class PersonTable:
         """Insert rows whose values follow ``INSERT_COLUMNS``."""
         if not rows:
             return
-        columns = ", ".join(INSERT_COLUMNS)
         if self.postgres:
-            # COPY goes around Django's cursor: the raw psycopg connection, same transaction.
-            self._copy(columns, rows)
+            self.copy(copy_text(rows), connection.connection)
             return
+        columns = ", ".join(INSERT_COLUMNS)
         marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -119,29 +122,60 @@ class PersonTable:
                 rows,
             )
 
-    def _copy(self, columns: str, rows: Sequence[Row]) -> None:
-        """COPY goes around Django's cursor: the raw psycopg connection, same transaction.
-
-        A writer thread sends the data while this one formats the next rows, so the
-        server's index work overlaps the Python work.
-        """
-        from psycopg.copy import QueuedLibpqWriter
-
-        raw = connection.connection
-        assert raw is not None
+    def copy(self, data: bytes, raw: Any) -> None:
+        """PostgreSQL: ``COPY`` rows ``copy_text`` made through ``raw``, the import's psycopg
+        connection (around Django's cursor, in the same transaction), from any thread."""
+        if not data:
+            return
         with raw.cursor() as cursor:
-            sql = f"COPY {self.table} ({columns}) FROM STDIN"
-            with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            columns = ", ".join(INSERT_COLUMNS)
+            with cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                copy.write(data)
 
-    def update(self, columns: Sequence[str], rows: Sequence[Row]) -> None:
-        """Set ``columns`` to the row's values; each row ends with the person's id."""
+    def update(self, columns: Sequence[str], rows: Sequence[Row], raw: Any = None) -> None:
+        """Set ``columns`` to the row's values; each row ends with the person's id.
+
+        ``raw``: as for ``insert``.
+        """
         if not rows:
             return
         assignments = ", ".join(f"{column} = %s" for column in columns)
-        with connection.cursor() as cursor:
+        with raw.cursor() if raw is not None else connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {self.table} SET {assignments} WHERE id = %s",  # noqa: S608
                 rows,
             )
+
+
+def copy_text(rows: Sequence[Row]) -> bytes:
+    """Rows whose values follow ``INSERT_COLUMNS`` in ``COPY``'s text format.
+
+    Formatted apart from the ``COPY`` itself so that one thread can format a batch while
+    another streams the previous one: the server never waits for Python mid-statement.
+    Values are ``None``, ``str``, or anything whose ``str()`` the server reads back as the
+    same value (ints; the stamp is text already). Escaping each string costs more than
+    formatting it, so the batch is joined as is, and escaped value by value only when its
+    tabs, newlines and backslashes are not exactly those of the format itself.
+    """
+    if not rows:
+        return b""
+    null = _COPY_NULL
+    lines = ["\t".join([null if v is None else str(v) for v in row]) for row in rows]
+    text = "\n".join(lines)
+    columns = len(rows[0])
+    nulls = sum(row.count(None) for row in rows)
+    if (
+        text.count("\t") != (columns - 1) * len(rows)
+        or text.count("\n") != len(rows) - 1
+        or text.count("\\") != nulls
+        or "\r" in text
+    ):
+        text = "\n".join(
+            "\t".join([null if v is None else str(v).translate(_COPY_ESCAPES) for v in row])
+            for row in rows
+        )
+    return (text + "\n").encode()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"

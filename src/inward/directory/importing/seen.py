@@ -7,6 +7,7 @@ the process, and works the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 
@@ -21,10 +22,11 @@ class SeenPeople:
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
             cursor.execute(f"CREATE TEMPORARY TABLE {TABLE} (id bigint PRIMARY KEY)")
 
-    def add(self, ids: list[int]) -> None:
+    def add(self, ids: list[int], raw: Any = None) -> None:
+        """Remember ``ids``; through ``raw``, the import's psycopg connection, when given."""
         if not ids:
             return
-        with connection.cursor() as cursor:
+        with raw.cursor() if raw is not None else connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {TABLE} (id) VALUES (%s) ON CONFLICT DO NOTHING",  # noqa: S608
                 [(person_id,) for person_id in ids],

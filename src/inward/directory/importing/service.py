@@ -11,17 +11,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from inward.directory.importing.columns import column_plan, suggest_mapping
+from inward.directory.importing.pipeline import Prefetch
 from inward.directory.importing.readers import table_open
 from inward.directory.importing.report import ImportFileError, ImportPreview, ImportReport
-from inward.directory.importing.rows import RowParser
+from inward.directory.importing.rows import CleanRow, RowParser
 from inward.directory.importing.seen import SeenPeople
-from inward.directory.importing.spool import RowSpool
+from inward.directory.importing.spool import Keys, RowSpool
 from inward.directory.importing.validation import Validation, rows_validate
 from inward.directory.importing.writer import BatchWriter
 
 BATCH_SIZE = 5000
 SQLITE_CACHE_KIB = -64 * 1024  # negative: KiB, not pages
 Progress = Callable[[int], None]
+# PostgreSQL: write each batch in a thread while the next is prepared (see ``pipeline``).
+PIPELINE = True
 
 
 def import_people(
@@ -48,6 +51,9 @@ def import_people(
     table = table_open(source=source, filename=filename)
     parser = RowParser(column_plan(headers=table.headers, mapping=mapping))
     report = ImportReport(dry_run=dry_run)
+    # The pipeline's second connection sees committed data only: not what an outer
+    # transaction (a test's, a caller's) may have written before the import.
+    pipelined = PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
     with _sqlite_cache(), transaction.atomic():
         _stage(on_stage, "validate")
         spool = RowSpool(batch_size=batch_size)
@@ -64,8 +70,12 @@ def import_people(
                 seen=SeenPeople() if full_sync else None,
                 parser=parser,
                 manager_emails=validation.manager_emails,
+                pipelined=pipelined,
             )
-            _write(spool, writer, validation, progress)
+            try:
+                _write(spool, writer, validation, progress)
+            finally:
+                writer.close()
         finally:
             spool.close()
         report.errors.sort(key=lambda error: error.line)
@@ -100,24 +110,40 @@ def _stage(on_stage: Callable[[str], None] | None, name: str) -> None:
 def _write(
     spool: RowSpool, writer: BatchWriter, validation: Validation, progress: Progress | None
 ) -> None:
-    for rows, rejected_keys in spool.batches():
-        handled = len(rows) + len(rejected_keys)
-        accepted = [row for row in rows if row.line not in validation.rejected]
-        if len(accepted) < len(rows):
-            rejected_keys += [
-                (row.email, row.external_id or "")
-                for row in rows
-                if row.line in validation.rejected
-            ]
-        writer.write(accepted, rejected_keys)
-        if progress is not None:
-            progress(handled)
+    batches = (_accepted(rows, keys, validation) for rows, keys in spool.batches())
+    if writer.side is None:
+        for accepted, rejected_keys, handled in batches:
+            writer.write(accepted, rejected_keys)
+            if progress is not None:
+                progress(handled)
+    else:
+        prefetch = Prefetch(batches, lambda batch: (*batch, writer.lookups(batch[0])))
+        try:
+            for accepted, rejected_keys, handled, found in prefetch:
+                writer.write(accepted, rejected_keys, found)
+                if progress is not None:
+                    progress(handled)
+        finally:
+            prefetch.close()
     writer.finish()
     if writer.seen is not None:
         # With no row taken the file is more likely wrong than the directory empty.
         if validation.accepted:
             writer.report.marked_left = writer.seen.mark_others_left(now=timezone.now())
         writer.seen.drop()
+
+
+def _accepted(
+    rows: list[CleanRow], rejected_keys: list[Keys], validation: Validation
+) -> tuple[list[CleanRow], list[Keys], int]:
+    """A spooled batch's accepted rows, the keys of its rejected ones, and its size."""
+    handled = len(rows) + len(rejected_keys)
+    accepted = [row for row in rows if row.line not in validation.rejected]
+    if len(accepted) < len(rows):
+        rejected_keys += [
+            (row.email, row.external_id or "") for row in rows if row.line in validation.rejected
+        ]
+    return accepted, rejected_keys, handled
 
 
 def preview_import(*, source: BinaryIO, filename: str, rows: int = 20) -> ImportPreview:

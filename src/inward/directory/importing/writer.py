@@ -8,6 +8,9 @@ does not know yet costs a query the first time only.
 
 Rows are compared with the people they match as tuples; the field-by-field changes a
 report shows are worked out only for the first ``change_limit`` changed rows.
+
+On PostgreSQL, when the import owns its transaction, the lookups run ahead on a second
+connection and the writes behind in a thread (``pipelined``; see ``pipeline``).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from inward.directory.importing.insert import DEFAULTS, INSERT_COLUMNS, PersonTable
+from inward.directory.importing.insert import DEFAULTS, INSERT_COLUMNS, PersonTable, copy_text
 from inward.directory.importing.lookups import Departments, Managers, Sites
+from inward.directory.importing.pipeline import BatchSink, SideConnection
 from inward.directory.importing.report import ImportReport, PersonChange, RowError
 from inward.directory.importing.rows import VALUE_FIELDS, CleanRow, RowParser
 from inward.directory.importing.seen import SeenPeople
@@ -44,8 +48,11 @@ DEPARTMENT_ID = FIRST_VALUE + len(VALUE_FIELDS)
 DEPARTMENT_PATH, SITE_ID, SITE_NAME, MANAGER_ID, MANAGER_EMAIL, ATTRIBUTES = range(
     DEPARTMENT_ID + 1, DEPARTMENT_ID + 7
 )
+JSON_MEMO = 10_000  # distinct attribute values remembered
+KEY_SEPARATOR = "\x1f"  # joins the keys of a lookup into one text parameter
 LOOKUP_CHUNK = 10_000  # SQLite takes up to 32,766 parameters in a query
 Current = tuple[Any, ...]
+Found = tuple[dict[str, Current], dict[str, Current]]
 _PERSON = Person._meta.db_table
 COLUMN = {name: position for position, name in enumerate(INSERT_COLUMNS)}
 _CURRENT_AT = {
@@ -91,7 +98,9 @@ class BatchWriter:
         seen: SeenPeople | None,
         parser: RowParser,
         manager_emails: set[str],
+        pipelined: bool = False,
     ):
+        """``pipelined`` (PostgreSQL, outside any outer transaction): see ``pipeline``."""
         self.report = report
         self.change_limit = change_limit
         self.seen = seen
@@ -103,13 +112,47 @@ class BatchWriter:
         self.deferred = Deferred()
         self.table = PersonTable()
         self.sql = _current_sql()
+        self.attributes_json: dict[tuple[str, ...], str] = {}
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Compiling each small lookup costs more than running it; until commit only.
                 cursor.execute("SET LOCAL jit = off")
+        # Pipelined: ids of people who existed before the import and whom a batch changed;
+        # a second connection's answers about them, or their managers, may be stale.
+        self.touched: set[int] = set()
+        self.side: SideConnection | None = None
+        self.sink: BatchSink | None = None
+        if pipelined:
+            self.side = self.table.side = SideConnection()
+            self.sink = BatchSink()
+            self.departments.before_create = self.sites.before_create = self.sink.drain
 
-    def write(self, rows: list[CleanRow], rejected_keys: list[tuple[str, str]]) -> None:
-        by_id, by_email = self._current_people(rows)
+    def lookups(self, rows: list[CleanRow]) -> Found:
+        """The people ``rows`` match, as far as committed data tells; for ``write``'s ``found``.
+
+        Pipelined only; safe to call from another thread (it uses the second connection).
+        """
+        assert self.side is not None
+        return self._current_people(rows, self._side_query)
+
+    def close(self) -> None:
+        """Stop the pipeline's thread and connection, if any; call before the transaction ends."""
+        if self.sink is not None:
+            self.sink.close()
+        if self.side is not None:
+            self.side.close()
+
+    def write(
+        self,
+        rows: list[CleanRow],
+        rejected_keys: list[tuple[str, str]],
+        found: Found | None = None,
+    ) -> None:
+        """Write a batch. ``found``: what ``lookups`` said for ``rows``, when pipelined."""
+        if found is None or self._stale(found):
+            self._drain()
+            found = self._current_people(rows, self._query)
+        by_id, by_email = found
         now = timezone.now()
         stamp = self.table.stamp(now)
         created: list[Written] = []
@@ -127,14 +170,65 @@ class BatchWriter:
                 self._existing(row, current, stamp, updated)
         self._assign_ids(created)
         self._resolve_managers(created, updated)
-        self.table.update(self.layout.update_columns, [item.values for item in updated])
-        self.table.insert([item.values for item in created])
+        changes = [item.values for item in updated]
+        news = [item.values for item in created]
+        seen_ids += [item.values[0] for item in created]
+        if self.sink is None:
+            self.table.update(self.layout.update_columns, changes)
+            self.table.insert(news)
+            if self.seen is not None:
+                self.seen.add(seen_ids + self._ids_of(rejected_keys))
+            return
+        self.touched.update(item.current[ID] for item in updated if item.current is not None)
+        data = copy_text(news)
+        self.sink.submit(lambda raw: self._write_raw(raw, changes, data, seen_ids, rejected_keys))
+
+    def _write_raw(
+        self,
+        raw: Any,
+        changes: list[list[Any]],
+        news: bytes,
+        seen_ids: list[int],
+        rejected_keys: list[tuple[str, str]],
+    ) -> None:
+        """A batch's writes, in the sink's thread, through the import's psycopg connection."""
+        self.table.update(self.layout.update_columns, changes, raw=raw)
+        self.table.copy(news, raw)
         if self.seen is not None:
-            ids = [item.values[0] for item in created]
-            self.seen.add(seen_ids + ids + self._ids_of(rejected_keys))
+            self.seen.add(seen_ids + _raw_ids_of(raw, rejected_keys), raw=raw)
+
+    def _drain(self) -> None:
+        if self.sink is not None:
+            self.sink.drain()
+
+    def _stale(self, found: Found) -> bool:
+        """Whether the second connection may have answered differently from the import's:
+        it sees people as they were before the import, not as earlier batches left them."""
+        touched = self.touched
+        if not touched:
+            return False
+        return any(
+            person[ID] in touched or person[MANAGER_ID] in touched
+            for people in found
+            for person in people.values()
+        )
+
+    def _manager_ids(self, emails: set[str]) -> dict[str, int]:
+        if self.side is None:
+            return self.managers.resolve(emails)
+        missing = self.managers.missing(emails)
+        found: list[tuple[str, int]] = []
+        if missing:
+            sql = f'SELECT email, id FROM {_PERSON} WHERE LOWER("email") = ANY(%s)'  # noqa: S608
+            found = [(email, person_id) for email, person_id in self.side.query(sql, [missing])]
+        if any(person_id in self.touched for _, person_id in found):
+            self._drain()
+            return self.managers.resolve(emails)
+        return self.managers.resolve(emails, found)
 
     def finish(self) -> None:
         """Link the reports whose managers were written after them."""
+        self._drain()
         ids = self.managers.resolve(set(self.deferred.emails))
         pairs = zip(self.deferred.people, self.deferred.managers, strict=True)
         emails = self.deferred.emails
@@ -157,12 +251,22 @@ class BatchWriter:
         if row.site is not None:
             values[8] = self.sites.id_for(row.site)
         if row.attributes:
-            new = {k: v for k, v in zip(self.layout.attributes, row.attributes, strict=True) if v}
-            values[16] = json.dumps(new)
+            values[16] = self._attributes_json(row.attributes)
         values[17] = values[18] = stamp
         written = Written(row, None, values, row.manager_email or None)
         self._count(written)
         return written
+
+    def _attributes_json(self, attributes: tuple[str, ...]) -> str:
+        """A new person's attributes as JSON; remembered, as most files repeat a few values."""
+        known = self.attributes_json.get(attributes)
+        if known is None:
+            names = self.layout.attributes
+            new = {k: v for k, v in zip(names, attributes, strict=True) if v}
+            if len(self.attributes_json) >= JSON_MEMO:
+                self.attributes_json.clear()
+            known = self.attributes_json[attributes] = json.dumps(new)
+        return known
 
     def _existing(self, row: CleanRow, current: Current, stamp: Any, out: list[Written]) -> None:
         layout = self.layout
@@ -228,7 +332,7 @@ class BatchWriter:
 
     def _resolve_managers(self, created: list[Written], updated: list[Written]) -> None:
         pending = [item for item in (*created, *updated) if item.manager_email]
-        ids = self.managers.resolve({item.manager_email for item in pending if item.manager_email})
+        ids = self._manager_ids({item.manager_email for item in pending if item.manager_email})
         columns = self.layout.update_columns
         manager_at = columns.index("manager_id") if "manager_id" in columns else -1
         for item in pending:
@@ -243,25 +347,26 @@ class BatchWriter:
                 item.values[manager_at] = manager_id
 
     def _current_people(
-        self, rows: list[CleanRow]
-    ) -> tuple[dict[str, Current], dict[str, Current]]:
+        self, rows: list[CleanRow], query: Callable[[str, list[str]], list[Current]]
+    ) -> Found:
         external_ids = [row.external_id for row in rows if row.external_id]
-        by_id = {person[EXTERNAL_ID]: person for person in self._query("external_id", external_ids)}
-        by_email = {
-            person[EMAIL]: person for person in self._query("email", [r.email for r in rows])
-        }
+        by_id = {person[EXTERNAL_ID]: person for person in query("external_id", external_ids)}
+        by_email = {person[EMAIL]: person for person in query("email", [r.email for r in rows])}
         return by_id, by_email
 
-    def _query(self, key: Literal["email", "external_id"], values: list[str]) -> list[Current]:
+    def _side_query(self, key: str, values: list[str]) -> list[Current]:
+        assert self.side is not None
+        if not values:
+            return []
+        return self.side.query(*_postgres_lookup(self.sql, key, values))
+
+    def _query(self, key: str, values: list[str]) -> list[Current]:
         if not values:
             return []
         column = 'LOWER(p."email")' if key == "email" else 'p."external_id"'
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                # A join on the array, not ``IN``: the planner probes the index once per key
-                # even while the table's statistics still say it is empty.
-                keys = f"unnest(%s::text[]) AS k(key) JOIN {_PERSON} p ON {column} = k.key"
-                cursor.execute(f"{self.sql} FROM {keys}", [values])
+                cursor.execute(*_postgres_lookup(self.sql, key, values))
                 return list(cursor.fetchall())
             found: list[Current] = []
             for start in range(0, len(values), LOOKUP_CHUNK):
@@ -343,6 +448,39 @@ def _current_sql() -> str:
         "p.attributes::text" if postgres else "p.attributes",
     ]
     return f"SELECT {', '.join(columns)}"
+
+
+def _postgres_lookup(select: str, key: str, values: list[str]) -> tuple[str, list[str]]:
+    """SQL and parameters for people by emails or external ids.
+
+    A join on the keys, not ``IN``, so the planner probes the index once per key even
+    while the table's statistics still say it is empty. The keys travel as one string,
+    split by the server: psycopg turns a list into an array literal in Python, at a cost
+    of about 5 µs a row; an array only when a key holds the separator.
+    """
+    column = 'LOWER(p."email")' if key == "email" else 'p."external_id"'
+    joined = KEY_SEPARATOR.join(values)
+    if joined.count(KEY_SEPARATOR) == len(values) - 1:
+        keys = "string_to_table(%s, chr(31))"
+        param: Any = joined
+    else:
+        keys, param = "unnest(%s::text[])", values
+    return f"{select} FROM {keys} AS k(key) JOIN {_PERSON} p ON {column} = k.key", [param]
+
+
+def _raw_ids_of(raw: Any, keys: list[tuple[str, str]]) -> list[int]:
+    """``BatchWriter._ids_of`` through the import's psycopg connection, for the sink's thread."""
+    if not keys:
+        return []
+    emails = [email for email, _ in keys if email]
+    external_ids = [external_id for _, external_id in keys if external_id]
+    with raw.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id FROM {_PERSON} WHERE LOWER("email") = ANY(%s) '  # noqa: S608
+            'OR "external_id" = ANY(%s)',
+            [emails, external_ids],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _match(

@@ -38,7 +38,8 @@ _CSP_BREAKERS = {
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        # A missing browser fails the run: the browser tests are part of `make test`.
+        pytest.fail(f"{CHROMIUM} is not installed: run `apt-get install chromium` (or .ci/run)")
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     try:
