@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
@@ -17,6 +18,10 @@ from ninja.security import HttpBearer
 
 from inward.accounts.models import User
 from inward.accounts.services import token_authenticate
+from inward.audiences.rules import RuleError, RuleSyntaxError
+
+# Service error codes that mean "this clashes with something that exists" (HTTP 409).
+CONFLICT_CODES = {"slug_taken"}
 
 
 class TokenAuth(HttpBearer):
@@ -59,6 +64,24 @@ def _error(
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(RuleError)
+def _rule_error(request: HttpRequest, exc: RuleError) -> HttpResponse:
+    """A rule that does not parse (with where and what was expected) or does not make sense."""
+    if isinstance(exc, RuleSyntaxError):
+        details = [{"line": exc.line, "column": exc.column, "expected": exc.expected}]
+        return _error(request, 400, "rule_syntax", str(exc), details)
+    place = [] if exc.line is None else [{"line": exc.line, "column": exc.column}]
+    return _error(request, 400, "rule_invalid", str(exc), place)
+
+
+@api.exception_handler(DjangoValidationError)
+def _domain_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A service refused the change; a taken name is a conflict, anything else bad input."""
+    code = exc.code or "invalid"
+    status = 409 if code in CONFLICT_CODES else 400
+    return _error(request, status, code, " ".join(exc.messages))
 
 
 @api.exception_handler(ValidationError)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -14,7 +13,7 @@ from inward.accounts.models import User
 from inward.api import ApiError
 from inward.audiences import services
 from inward.audiences.models import Audience
-from inward.audiences.rules import RuleError, RuleSyntaxError, rule_from_json, rule_to_text
+from inward.audiences.rules import rule_from_json, rule_to_text
 from inward.audiences.rules.explain import Explanation
 from inward.audiences.selectors import (
     audience_by_slug,
@@ -71,14 +70,6 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _rule_error(error: RuleError) -> ApiError:
-    if isinstance(error, RuleSyntaxError):
-        details = [{"line": error.line, "column": error.column, "expected": error.expected}]
-        return ApiError(400, "rule_syntax", str(error), details=details)
-    place = [] if error.line is None else [{"line": error.line, "column": error.column}]
-    return ApiError(400, "rule_invalid", str(error), details=place)
-
-
 def _rule_text(body: RuleIn | AudienceIn | AudienceChange) -> str:
     """The rule from ``rule`` (text) or ``rule_json``; exactly one must be given."""
     if (body.rule is None) == (body.rule_json is None):
@@ -106,11 +97,6 @@ def _audience(slug: str) -> Audience:
     return audience
 
 
-def _invalid(error: ValidationError) -> ApiError:
-    code = error.code or "invalid"
-    return ApiError(409 if code == "slug_taken" else 400, code, " ".join(error.messages))
-
-
 @router.get("/", response=list[AudienceOut])
 def list_audiences(request: HttpRequest) -> list[AudienceOut]:
     access.require(access.can_read_audiences(request.user))
@@ -120,28 +106,20 @@ def list_audiences(request: HttpRequest) -> list[AudienceOut]:
 @router.post("/", response={201: AudienceOut})
 def create_audience(request: HttpRequest, body: AudienceIn) -> Status[AudienceOut]:
     access.require(access.can_edit_audiences(request.user))
-    try:
-        audience = services.audience_create(
-            slug=body.slug,
-            name=body.name,
-            rule=_rule_text(body),
-            description=body.description,
-            actor=_user(request),
-        )
-    except RuleError as error:
-        raise _rule_error(error) from None
-    except ValidationError as error:
-        raise _invalid(error) from None
+    audience = services.audience_create(
+        slug=body.slug,
+        name=body.name,
+        rule=_rule_text(body),
+        description=body.description,
+        actor=_user(request),
+    )
     return Status(201, _out(audience))
 
 
 @router.post("/count", response=CountOut)
 def count_rule(request: HttpRequest, body: RuleIn) -> CountOut:
     access.require(access.can_read_audiences(request.user))
-    try:
-        return CountOut(count=rule_count(rule=_rule_text(body)))
-    except RuleError as error:
-        raise _rule_error(error) from None
+    return CountOut(count=rule_count(rule=_rule_text(body)))
 
 
 @router.get("/{slug}", response=AudienceOut)
@@ -154,26 +132,20 @@ def get_audience(request: HttpRequest, slug: str) -> AudienceOut:
 def update_audience(request: HttpRequest, slug: str, body: AudienceChange) -> AudienceOut:
     access.require(access.can_edit_audiences(request.user))
     audience = _audience(slug)
-    try:
-        services.audience_update(
-            audience=audience,
-            name=body.name,
-            rule=_rule_text(body),
-            description=body.description,
-            actor=_user(request),
-        )
-    except RuleError as error:
-        raise _rule_error(error) from None
+    services.audience_update(
+        audience=audience,
+        name=body.name,
+        rule=_rule_text(body),
+        description=body.description,
+        actor=_user(request),
+    )
     return _out(audience)
 
 
 @router.delete("/{slug}", response={204: None})
 def delete_audience(request: HttpRequest, slug: str) -> Status[None]:
     access.require(access.can_edit_audiences(request.user))
-    try:
-        services.audience_delete(audience=_audience(slug), actor=_user(request))
-    except ValidationError as error:
-        raise _invalid(error) from None
+    services.audience_delete(audience=_audience(slug), actor=_user(request))
     return Status(204, None)
 
 
@@ -184,7 +156,4 @@ def explain_audience(request: HttpRequest, slug: str, email: str) -> Explanation
     person = Person.objects.filter(email=email.strip().lower()).first()
     if person is None:
         raise ApiError(404, "person_not_found", f"No one in the directory has the address {email}.")
-    try:
-        return rule_explain(rule=audience.rule, person=person)
-    except RuleError as error:
-        raise _rule_error(error) from None
+    return rule_explain(rule=audience.rule, person=person)
