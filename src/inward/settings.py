@@ -53,6 +53,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "inward.urls"
 WSGI_APPLICATION = "inward.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["inward.accounts.backends.CaseInsensitiveModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -14,11 +15,27 @@ from inward.accounts.services import (
 )
 
 
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget; ``is-invalid`` on fields with errors."""
+
+    fields: dict[str, forms.Field]
+
+    def style_fields(self, errors: Any) -> None:
+        for name, field in self.fields.items():
+            css = "form-control is-invalid" if errors and name in errors else "form-control"
+            field.widget.attrs["class"] = css
+
+
 def client_address(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", "")) if request else ""
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+def throttle_name(raw: str) -> str:
+    """The user name the way sign-in compares it, so variants share one throttle."""
+    return unicodedata.normalize("NFKC", raw).strip().casefold()
+
+
+class ThrottledAuthenticationForm(BootstrapFormMixin, AuthenticationForm):
     """Sign-in that refuses further attempts after repeated failures for a while."""
 
     error_messages = {
@@ -33,9 +50,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("User name")
         self.fields["password"].label = _("Password")
+        self.fields["username"].widget.attrs.update(autocapitalize="none", spellcheck="false")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.style_fields(self.errors)
 
     def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "")
+        username = throttle_name(self.data.get("username", ""))
         address = client_address(self.request)
         if login_is_throttled(username=username, address=address):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
@@ -48,20 +70,28 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return cleaned
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What uses this token, e.g. “HR sync”.")
     )
 
 
-class InwardPasswordResetForm(PasswordResetForm):
+class InwardPasswordResetForm(BootstrapFormMixin, PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("E-mail address")
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.style_fields(self.errors)
 
-class InwardSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+
+class InwardSetPasswordForm(BootstrapFormMixin, SetPasswordForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("New password")
         self.fields["new_password2"].label = _("New password again")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.style_fields(self.errors)

@@ -66,3 +66,28 @@ def test_it_switches_the_interface_language(client: Any, manager_user: Any) -> N
     assert "Welkom bij Inward" in page
     client.post("/i18n/setlang/", {"language": "fy", "next": "/"})
     assert "Wolkom by Inward" in client.get("/").content.decode()
+
+
+def test_it_never_echoes_a_password_back_into_the_page(client: Any, manager_user: Any) -> None:
+    page = client.post(
+        "/accounts/login/", {"username": "nobody", "password": "MySecretPW123"}
+    ).content.decode()
+    assert "MySecretPW123" not in page
+    assert 'value="nobody"' in page  # the user name is kept, so nothing else is lost
+
+
+def test_it_ignores_the_case_of_the_user_name(client: Any, manager_user: Any) -> None:
+    response = client.post("/accounts/login/", {"username": "Mona", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("variant", ["mona ", " MONA", "\tmona", "ｍｏｎａ"])
+def test_variants_of_a_user_name_share_one_throttle(
+    client: Any, manager_user: Any, settings: Any, variant: str
+) -> None:
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "mona", "password": "nope"})
+    response = client.post("/accounts/login/", {"username": variant, "password": PASSWORD})
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
