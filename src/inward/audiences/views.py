@@ -34,6 +34,7 @@ from inward.audiences.selectors import (
     rule_sample,
 )
 from inward.directory.models import Department, Person
+from inward.lib.privacy import fold_small_groups
 
 PAGE_SIZE = 25
 AUDIENCE_SORTS = {
@@ -329,9 +330,8 @@ def _breakdowns(raw: dict[str, list[tuple[str, int]]], total: int) -> list[dict[
     minimum: int = settings.INWARD_MIN_GROUP_SIZE
     result = []
     for key, caption in BREAKDOWNS.items():
-        groups = raw.get(key, [])
-        shown = [Bar(label or _("(not set)"), n) for label, n in groups if n >= minimum]
-        hidden = sum(n for _label, n in groups if n < minimum)
+        visible, hidden = fold_small_groups(raw.get(key, []), minimum=minimum)
+        shown = [Bar(label or _("(not set)"), n) for label, n in visible]
         if hidden:
             label = _("Other (groups under %(size)s)") % {"size": minimum}
             shown.append(Bar(label, hidden, other=True))
