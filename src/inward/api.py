@@ -5,6 +5,7 @@ Every error body is ``{"error": {"code": str, "message": str, "details": list}}`
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +20,8 @@ from ninja.security import HttpBearer
 from inward.accounts.models import User
 from inward.accounts.services import token_authenticate
 from inward.audiences.rules import RuleError, RuleSyntaxError
+
+logger = logging.getLogger(__name__)
 
 # Service error codes that mean "this clashes with something that exists" (HTTP 409).
 CONFLICT_CODES = {"slug_taken"}
@@ -102,6 +105,13 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything unforeseen: logged with its traceback, answered without internals."""
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", "Something went wrong on our side.")
 
 
 @api.exception_handler(HttpError)

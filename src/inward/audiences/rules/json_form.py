@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from inward.audiences.rules import limits
 from inward.audiences.rules.ast import (
     OPERATORS,
     And,
@@ -63,6 +64,7 @@ def _scalar_to_json(value: Scalar) -> str | int:
 
 def node_from_json(data: object) -> Node:
     """The tree of a rule in JSON form; RuleError names the part that is wrong."""
+    limits.check_json_size(data)
     node = _node(data, "the rule")
     rule_check(node)
     return node

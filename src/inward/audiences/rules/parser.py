@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from inward.audiences.rules import limits
 from inward.audiences.rules.ast import And, Call, Compare, Node, Not, Or, Scalar
 from inward.audiences.rules.errors import RuleError, RuleSyntaxError
 from inward.audiences.rules.tokens import Token, tokenize
@@ -28,8 +29,11 @@ OPERATOR_HINT = "an operator (=, !=, in, not in, <, <=, >, >=, contains, startsw
 
 class _Parser:
     def __init__(self, text: str):
+        limits.check_length(text)
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
+        self.clauses = 0
 
     @property
     def current(self) -> Token:
@@ -71,6 +75,15 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def not_expr(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > limits.MAX_DEPTH:
+                raise limits.depth_error().at(self.current.line, self.current.column)
+            return self._not_expr()
+        finally:
+            self.depth -= 1
+
+    def _not_expr(self) -> Node:
         if self.current.is_word("not"):
             self.advance()
             return Not(self.not_expr())
@@ -86,6 +99,9 @@ class _Parser:
         raise self.fail('a field, a function or "("')
 
     def call_or_comparison(self) -> Node:
+        self.clauses += 1
+        if self.clauses > limits.MAX_CLAUSES:
+            raise limits.clauses_error().at(self.current.line, self.current.column)
         name = self.advance()
         if self.current.is_punct("("):
             return self.call(name)
