@@ -29,6 +29,7 @@ from inward.audiences.rules.ast import (
     Scalar,
     Value,
 )
+from inward.audiences.services import RESERVED_SLUGS
 
 
 class StyledBoundField(BoundField):
@@ -59,10 +60,6 @@ def _text(rows: int = 3) -> forms.Textarea:
 
 def _line(**attrs: str) -> forms.TextInput:
     return forms.TextInput(attrs={"class": "form-control", **attrs})
-
-
-# Path segments under /audiences/ that an audience slug would shadow.
-RESERVED_SLUGS = frozenset({"new", "count", "builder", "personas"})
 
 
 class AudienceForm(StyledForm):

@@ -27,6 +27,25 @@ def rule_canonical(*, rule: str, slug: str | None = None) -> str:
     return rule_to_text(node)
 
 
+# Path segments under /audiences/ that an audience slug would shadow.
+RESERVED_SLUGS = frozenset({"new", "count", "builder", "personas"})
+
+
+def _check_slug(slug: str) -> None:
+    validate_slug(slug)
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f'the slug "{slug}" is reserved', code="slug_reserved")
+    if len(slug) > Audience._meta.get_field("slug").max_length:  # type: ignore[operator]
+        raise ValidationError("the slug is too long", code="slug_too_long")
+
+
+def _check_name(name: str) -> None:
+    if not name.strip():
+        raise ValidationError("an audience needs a name", code="name_missing")
+    if len(name) > Audience._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise ValidationError("the name is too long", code="name_too_long")
+
+
 def _actor_name(actor: User | None) -> str:
     return actor.username if actor is not None else "system"
 
@@ -35,7 +54,8 @@ def _actor_name(actor: User | None) -> str:
 def audience_create(
     *, slug: str, name: str, rule: str, description: str = "", actor: User | None
 ) -> Audience:
-    validate_slug(slug)
+    _check_slug(slug)
+    _check_name(name)
     if Audience.objects.filter(slug=slug).exists():
         raise ValidationError(f'an audience with slug "{slug}" exists', code="slug_taken")
     audience = Audience.objects.create(
@@ -53,6 +73,7 @@ def audience_create(
 def audience_update(
     *, audience: Audience, name: str, rule: str, description: str, actor: User | None
 ) -> Audience:
+    _check_name(name)
     audience.rule = rule_canonical(rule=rule, slug=audience.slug)
     audience.name = name
     audience.description = description

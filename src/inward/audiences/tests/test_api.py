@@ -155,3 +155,18 @@ def test_it_hides_audiences_from_employees(
 
 def test_it_needs_a_token(client: Any) -> None:
     assert client.get(BASE + "/").status_code == 401
+
+
+@pytest.mark.parametrize("slug", ["new", "personas", "count", "builder"])
+def test_it_refuses_a_slug_that_would_hide_a_page(as_user: Any, admin_user: Any, slug: str) -> None:
+    body = {"slug": slug, "name": "X", "rule": 'site = "x"'}
+    response = as_user(admin_user, "post", "/", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "slug_reserved"
+
+
+def test_it_refuses_a_name_longer_than_it_can_store(as_user: Any, admin_user: Any) -> None:
+    body = {"slug": "long", "name": "n" * 201, "rule": 'site = "x"'}
+    response = as_user(admin_user, "post", "/", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "name_too_long"
