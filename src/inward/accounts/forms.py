@@ -12,6 +12,7 @@ from inward.accounts.services import (
     login_clear_failures,
     login_is_throttled,
     login_record_failure,
+    password_reset_allowed,
 )
 
 
@@ -77,9 +78,18 @@ class TokenCreateForm(BootstrapFormMixin, forms.Form):
 
 
 class InwardPasswordResetForm(BootstrapFormMixin, PasswordResetForm):
+    """Sends nothing past the reset limit, and says the same either way, so the page tells
+    no one whether an address has an account or has been throttled."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("E-mail address")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request = kwargs.get("request")
+        email = self.cleaned_data["email"]
+        if password_reset_allowed(email=email, address=client_address(request)):
+            super().save(*args, **kwargs)
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -73,8 +73,23 @@ def admin_create(*, username: str, email: str, password: str | None = None) -> C
     return CreatedAdmin(user=user, password=password)
 
 
-def _throttle_key(username: str, address: str) -> str:
-    return f"login-fail:{hashlib.sha256(f'{username.lower()}|{address}'.encode()).hexdigest()}"
+def _throttle_key(username: str, address: str, scope: str = "login-fail") -> str:
+    return f"{scope}:{hashlib.sha256(f'{username.lower()}|{address}'.encode()).hexdigest()}"
+
+
+def password_reset_allowed(*, email: str, address: str) -> bool:
+    """At most LOGIN_THROTTLE_ATTEMPTS reset mails per address (and per e-mail) a window,
+    so nobody can flood an inbox or the mail server through the reset form."""
+    keys = [
+        _throttle_key(email.strip().lower(), "", "reset"),
+        _throttle_key("", address, "reset"),
+    ]
+    if any(int(cache.get(key, 0)) >= settings.LOGIN_THROTTLE_ATTEMPTS for key in keys):
+        return False
+    for key in keys:
+        if not cache.add(key, 1, timeout=settings.LOGIN_THROTTLE_WINDOW):
+            cache.incr(key)
+    return True
 
 
 def login_is_throttled(*, username: str, address: str) -> bool:

@@ -91,3 +91,11 @@ def test_variants_of_a_user_name_share_one_throttle(
     response = client.post("/accounts/login/", {"username": variant, "password": PASSWORD})
     assert "Too many failed sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_it_limits_password_reset_mails(client: Any, manager_user: Any, settings: Any) -> None:
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    for _ in range(6):
+        response = client.post("/accounts/password-reset/", {"email": "mona@example.com"})
+        assert response.status_code == 302  # the same answer every time
+    assert len(mail.outbox) == 3

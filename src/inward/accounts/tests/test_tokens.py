@@ -18,7 +18,10 @@ def test_it_creates_a_token_in_the_ui_and_shows_the_secret_once(
     client_as: Any, employee_user: Any
 ) -> None:
     client = client_as(employee_user)
-    page = client.post("/accounts/tokens/", {"name": "HR sync"}).content.decode()
+    response = client.post("/accounts/tokens/", {"name": "HR sync"}, follow=True)
+    assert response.redirect_chain == [("/accounts/tokens/", 302)]
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
     secret = re.search(r"inw_[0-9a-f]{8}_[\w-]+", page)
     assert secret is not None
     assert token_authenticate(secret=secret.group(0)) == employee_user

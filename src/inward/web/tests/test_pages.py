@@ -91,3 +91,28 @@ def test_it_refuses_every_page_to_a_deactivated_user(client: Any, outsider_user:
         if route.startswith(("/healthz", "/accounts/")):
             continue
         assert client.get(route).status_code in (302, 403), route
+
+
+def test_a_forbidden_page_explains_itself_in_the_layout(client_as: Any, employee_user: Any) -> None:
+    response = client_as(employee_user).get("/directory/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This page is not for your role" in page
+    assert 'href="/me/"' in page  # the navigation is still there
+
+
+def test_a_missing_page_says_so_in_the_layout(client_as: Any, manager_user: Any) -> None:
+    response = client_as(manager_user).get("/audiences/no-such-audience/")
+    assert response.status_code == 404
+    assert "This page does not exist" in response.content.decode()
+
+
+def test_my_profile_links_to_everything_recorded_about_me(
+    client_as: Any, employee_user: Any
+) -> None:
+    from inward.directory.models import Person
+
+    me = Person.objects.create(email="emma@example.com", first_name="Emma", tags=";mentor;")
+    page = client_as(employee_user).get("/me/").content.decode()
+    assert f'href="/directory/people/{me.pk}/"' in page
+    assert "mentor" in client_as(employee_user).get(f"/directory/people/{me.pk}/").content.decode()
