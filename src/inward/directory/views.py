@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import secrets
 import tempfile
 import time
@@ -249,7 +250,8 @@ def _run_import(
     form: ImportMappingForm,
     preview: ImportPreview,
 ) -> HttpResponse:
-    if request.POST.get("action") == "import":
+    checked = _full_sync_checked(request, token, form)
+    if request.POST.get("action") == "import" and checked:
         return _start_import_job(request, token, form)
     path, filename = stored
     try:
@@ -266,7 +268,32 @@ def _run_import(
         context = _preview_context(token, filename, form, preview)
         return render(request, "directory/import_preview.html", context, status=422)
     context = _preview_context(token, filename, form, preview) | {"report": report}
+    if form.cleaned_data["full_sync"]:
+        _remember_full_sync_check(request, token, form)
+        context["confirm_full_sync"] = request.POST.get("action") == "import"
     return render(request, "directory/import_preview.html", context)
+
+
+FULL_SYNC_CHECKS = "directory_full_sync_checked"
+
+
+def _full_sync_key(form: ImportMappingForm) -> str:
+    return json.dumps(sorted(form.mapping().items()))
+
+
+def _full_sync_checked(request: HttpRequest, token: str, form: ImportMappingForm) -> bool:
+    """A full sync may mark many people as left, so it starts only after a dry run of the
+    same file and mapping has shown how many; a plain import needs no such step."""
+    if not form.cleaned_data["full_sync"]:
+        return True
+    checked: str | None = request.session.get(FULL_SYNC_CHECKS, {}).get(token)
+    return checked == _full_sync_key(form)
+
+
+def _remember_full_sync_check(request: HttpRequest, token: str, form: ImportMappingForm) -> None:
+    checks = dict(request.session.get(FULL_SYNC_CHECKS, {}))
+    checks[token] = _full_sync_key(form)
+    request.session[FULL_SYNC_CHECKS] = checks
 
 
 def _start_import_job(request: HttpRequest, token: str, form: ImportMappingForm) -> HttpResponse:

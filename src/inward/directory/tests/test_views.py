@@ -525,3 +525,18 @@ def test_it_shows_a_person_page_with_a_constant_number_of_queries(
         response = client.get(f"/directory/people/{middle.pk}/")
     assert response.status_code == 200
     assert len(response.context["reports"]) == 30
+
+
+def test_a_full_sync_waits_for_a_dry_run_that_shows_who_would_be_marked_left(
+    admin_user: Any, client_as: Any, import_now: Any
+) -> None:
+    person("gone@example.com")
+    client = client_as(admin_user)
+    preview_url = upload(client, GOOD_CSV)
+    preview = client.get(preview_url)
+    first = client.post(preview_url, mapping_post(preview, "import", full_sync="on"))
+    assert first.status_code == 200  # not started: a dry run is shown instead
+    assert "Full sync would mark 1 person who is not in the file as left" in first.content.decode()
+    assert Person.objects.get(email="gone@example.com").status == Status.ACTIVE
+    done = import_now(client, preview_url, mapping_post(preview, "import", full_sync="on"))
+    assert done.context["job"].report["marked_left"] == 1
