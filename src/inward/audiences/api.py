@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from inward.accounts import access
@@ -20,6 +20,7 @@ from inward.audiences.selectors import (
     audience_list,
     rule_count,
     rule_explain,
+    rules_count,
 )
 from inward.directory.models import Person
 
@@ -31,7 +32,9 @@ class AudienceOut(Schema):
     name: str
     description: str
     rule: str
-    count: int
+    count: int | None = Field(
+        description="People the rule picks now; null when the saved rule no longer works."
+    )
 
 
 class AudienceIn(Schema):
@@ -80,14 +83,19 @@ def _rule_text(body: RuleIn | AudienceIn | AudienceChange) -> str:
     return body.rule
 
 
-def _out(audience: Audience) -> AudienceOut:
+def _out(audience: Audience, count: int | None) -> AudienceOut:
+    """``count`` is None when the saved rule no longer works (an audience it uses is gone)."""
     return AudienceOut(
         slug=audience.slug,
         name=audience.name,
         description=audience.description,
         rule=audience.rule,
-        count=rule_count(rule=audience.rule),
+        count=count,
     )
+
+
+def _counted(audience: Audience) -> AudienceOut:
+    return _out(audience, rules_count(rules=[audience.rule])[0])
 
 
 def _audience(slug: str) -> Audience:
@@ -100,7 +108,9 @@ def _audience(slug: str) -> Audience:
 @router.get("/", response=list[AudienceOut])
 def list_audiences(request: HttpRequest) -> list[AudienceOut]:
     access.require(access.can_read_audiences(request.user))
-    return [_out(audience) for audience in audience_list()]
+    audiences = list(audience_list())
+    counts = rules_count(rules=[audience.rule for audience in audiences])
+    return [_out(audience, count) for audience, count in zip(audiences, counts, strict=True)]
 
 
 @router.post("/", response={201: AudienceOut})
@@ -113,7 +123,7 @@ def create_audience(request: HttpRequest, body: AudienceIn) -> Status[AudienceOu
         description=body.description,
         actor=_user(request),
     )
-    return Status(201, _out(audience))
+    return Status(201, _counted(audience))
 
 
 @router.post("/count", response=CountOut)
@@ -125,7 +135,7 @@ def count_rule(request: HttpRequest, body: RuleIn) -> CountOut:
 @router.get("/{slug}", response=AudienceOut)
 def get_audience(request: HttpRequest, slug: str) -> AudienceOut:
     access.require(access.can_read_audiences(request.user))
-    return _out(_audience(slug))
+    return _counted(_audience(slug))
 
 
 @router.put("/{slug}", response=AudienceOut)
@@ -139,7 +149,7 @@ def update_audience(request: HttpRequest, slug: str, body: AudienceChange) -> Au
         description=body.description,
         actor=_user(request),
     )
-    return _out(audience)
+    return _counted(audience)
 
 
 @router.delete("/{slug}", response={204: None})

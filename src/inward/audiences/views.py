@@ -32,6 +32,7 @@ from inward.audiences.selectors import (
     rule_count,
     rule_explain,
     rule_sample,
+    rules_count,
 )
 from inward.directory.models import Department, Person
 from inward.lib.privacy import fold_small_groups
@@ -69,7 +70,8 @@ def audience_list(request: HttpRequest) -> HttpResponse:
             Q(name__icontains=query) | Q(slug__icontains=query) | Q(description__icontains=query)
         )
     sort, page = _sorted_page(request, audiences, AUDIENCE_SORTS)
-    rows = [(audience, _count_or_none(audience.rule)) for audience in page]
+    counts = rules_count(rules=[audience.rule for audience in page])
+    rows = list(zip(page, counts, strict=True))
     context = {
         "page": page,
         "rows": rows,
@@ -227,13 +229,6 @@ def _sorted_page[M: Audience | Persona](
     sort = sort if sort in sorts else "name"
     ordered = queryset.order_by(sorts[sort][0], "pk")
     return sort, Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _count_or_none(rule: str) -> int | None:
-    try:
-        return rule_count(rule=rule)
-    except RuleError:
-        return None
 
 
 def _starter_department() -> Department | None:

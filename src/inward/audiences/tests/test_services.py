@@ -105,3 +105,22 @@ def test_it_creates_updates_and_deletes_personas(admin_user: Any) -> None:
     assert (persona.name, persona.audience) == ("Engineer", None)
     persona_delete(persona=persona, actor=admin_user)
     assert not Persona.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rules_count_counts_every_rule_in_one_query(django_assert_num_queries: Any) -> None:
+    from inward.audiences.selectors import rule_count, rules_count
+    from inward.directory.models import Person, Site
+
+    leeuwarden = Site.objects.create(name="Leeuwarden")
+    for index in range(7):
+        Person.objects.create(
+            email=f"p{index}@example.com",
+            language="fy" if index % 2 else "nl",
+            site=leeuwarden if index < 3 else None,
+        )
+    rules = ['language = "fy"', 'site = "Leeuwarden"', 'nonsense = "x"', 'status = "left"']
+    with django_assert_num_queries(1):
+        counts = rules_count(rules=rules)
+    assert counts == [3, 3, None, 0]
+    assert counts[:2] == [rule_count(rule=rules[0]), rule_count(rule=rules[1])]
