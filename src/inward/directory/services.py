@@ -17,7 +17,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path, PurePath
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inward.accounts.models import User
 from inward.directory.importing import ImportFileError, ImportReport, import_people
@@ -36,6 +37,8 @@ UPLOADS_FOLDER = "imports"
 PROGRESS_SECONDS = 0.5  # publish progress at most this often …
 PROGRESS_FRACTION = 0.02  # … unless it moved this much of the file
 WORKER_PATIENCE = timedelta(seconds=10)  # queued longer: say the worker may be down
+# Running with no sign of life for longer: its worker was killed or its machine restarted.
+STALL_AFTER = timedelta(minutes=10)
 REPORT_ERROR_LIMIT = 1000  # rejected rows kept in a job's report
 
 
@@ -308,6 +311,37 @@ def import_job_progress(*, job: ImportJob) -> JobProgress:
         return JobProgress(str(data["stage"]), int(data["rows_done"]), int(data["rows_total"]))
     except (OSError, ValueError, KeyError, TypeError):
         return stored
+
+
+def import_job_fail_if_stalled(*, job: ImportJob) -> ImportJob:
+    """Mark a running job failed when it has shown no sign of life for ``STALL_AFTER``.
+
+    Its worker is gone and its transaction was rolled back, so nothing was imported. The
+    conditional UPDATE makes this safe to call from any number of page views at once.
+    """
+    if job.status != ImportJobStatus.RUNNING:
+        return job
+    now = timezone.now()
+    if now - _last_sign_of_life(job) < STALL_AFTER:
+        return job
+    error = gettext(
+        "The import stopped without finishing (its worker was stopped). "
+        "Nothing was imported; upload the file again."
+    )
+    ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.RUNNING).update(
+        status=ImportJobStatus.FAILED, error=error, finished_at=now, updated_at=now
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _last_sign_of_life(job: ImportJob) -> datetime:
+    """The row's last update, or the progress file's (SQLite publishes progress there)."""
+    try:
+        touched = datetime.fromtimestamp(_progress_path(job.pk).stat().st_mtime, tz=UTC)
+    except OSError:
+        return job.updated_at
+    return max(job.updated_at, touched)
 
 
 def import_job_waiting_for_worker(*, job: ImportJob) -> bool:

@@ -46,6 +46,7 @@ from inward.directory.selectors import (
 )
 from inward.directory.services import (
     import_job_create,
+    import_job_fail_if_stalled,
     import_job_progress,
     import_job_waiting_for_worker,
     import_upload_path,
@@ -315,6 +316,7 @@ def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress while it runs, then its report; htmx polls the ``progress`` part."""
     access.require(access.can_import_directory(request.user))
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    job = import_job_fail_if_stalled(job=job)
     context = {
         "job": job,
         "job_report": _stored_report(job),

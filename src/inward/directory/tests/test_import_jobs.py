@@ -411,3 +411,31 @@ def test_a_stored_report_reads_in_the_viewers_language(admin_user: Any, client_a
     assert "bad date &#x27;2024-13-01&#x27; in hire_date" in main(client.get(job_url(job)))
     client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
     assert "ongeldige datum &#x27;2024-13-01&#x27; in hire_date" in main(client.get(job_url(job)))
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_marked_failed_and_stops_polling(
+    admin_user: Any, client_as: Any
+) -> None:
+    job = stored_job(status=ImportJobStatus.RUNNING)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=long_ago)
+    response = client_as(admin_user).get(job_url(job))
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED
+    assert "its worker was stopped" in main(response)
+    assert 'hx-trigger="every 1s"' not in main(response)
+
+
+@pytest.mark.django_db
+def test_a_long_job_that_still_reports_progress_is_left_running(
+    admin_user: Any, client_as: Any
+) -> None:
+    job = stored_job(status=ImportJobStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    progress = services._progress_path(job.pk)
+    progress.write_text('{"stage": "write", "rows_done": 5, "rows_total": 10}', encoding="utf-8")
+    response = client_as(admin_user).get(job_url(job))
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.RUNNING
+    assert 'hx-trigger="every 1s"' in main(response)
