@@ -22,7 +22,7 @@ from inward.audiences.selectors import (
     rule_explain,
     rules_count,
 )
-from inward.directory.models import Person
+from inward.directory.selectors import person_by_email
 
 router = Router(tags=["audiences"])
 
@@ -163,7 +163,7 @@ def delete_audience(request: HttpRequest, slug: str) -> Status[None]:
 def explain_audience(request: HttpRequest, slug: str, email: str) -> Explanation:
     access.require(access.can_read_audiences(request.user))
     audience = _audience(slug)
-    person = Person.objects.filter(email=email.strip().lower()).first()
+    person = person_by_email(email=email)
     if person is None:
         raise ApiError(404, "person_not_found", f"No one in the directory has the address {email}.")
     return rule_explain(rule=audience.rule, person=person)

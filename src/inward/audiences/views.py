@@ -34,7 +34,8 @@ from inward.audiences.selectors import (
     rule_sample,
     rules_count,
 )
-from inward.directory.models import Department, Person
+from inward.directory.models import Department
+from inward.directory.selectors import person_by_email
 from inward.lib.privacy import fold_small_groups
 
 PAGE_SIZE = 25
@@ -337,7 +338,7 @@ def _breakdowns(raw: dict[str, list[tuple[str, int]]], total: int) -> list[dict[
 def _explain(audience: Audience, email: str) -> dict[str, Any]:
     if not email:
         return {"email": ""}
-    person = Person.objects.filter(email__iexact=email).first()
+    person = person_by_email(email=email)
     if person is None:
         return {"email": email, "explain_missing": True}
     try:

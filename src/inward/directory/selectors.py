@@ -11,27 +11,30 @@ from inward.accounts.models import User
 from inward.directory.models import Department, Person, Site, Status
 
 
-def person_for_user(user: User | AnonymousUser) -> Person | None:
-    """The directory record of a signed-in user, matched by e-mail, case-insensitively."""
-    if not user.is_authenticated or not user.email:
-        return None
+def person_by_email(*, email: str) -> Person | None:
+    """The person with this address, compared without regard to case or surrounding spaces."""
     return (
         Person.objects.select_related("department", "site", "manager")
         .alias(email_key=Lower("email"))  # uses the unique index on LOWER(email)
-        .filter(email_key=user.email.strip().lower())
+        .filter(email_key=email.strip().lower())
         .first()
     )
 
 
-def directory_summary() -> dict[str, int]:
-    from inward.audiences.models import Audience
+def person_for_user(user: User | AnonymousUser) -> Person | None:
+    """The directory record of a signed-in user, matched by e-mail."""
+    if not user.is_authenticated or not user.email:
+        return None
+    return person_by_email(email=user.email)
 
+
+def directory_summary() -> dict[str, int]:
+    """Active people, departments and sites, for the start page."""
     people = Person.objects.aggregate(active=Count("id", filter=Q(status=Status.ACTIVE)))
     return {
         "active": people["active"],
         "departments": Department.objects.count(),
         "sites": Site.objects.count(),
-        "audiences": Audience.objects.count(),
     }
 
 

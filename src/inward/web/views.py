@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from inward.accounts import access
+from inward.audiences.selectors import audience_list
 from inward.directory.selectors import directory_summary, person_for_user
 
 
@@ -28,7 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not access.can_read_directory(request.user):
         return redirect("web:me")
     context = {
-        "summary": directory_summary(),
+        # The start page joins the apps; the directory knows nothing of audiences.
+        "summary": directory_summary() | {"audiences": audience_list().count()},
         "can_import": access.can_import_directory(request.user),
         "can_edit_audiences": access.can_edit_audiences(request.user),
     }

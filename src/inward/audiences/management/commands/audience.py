@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from inward.audiences.rules import RuleError, rule_from_json, rule_to_text
 from inward.audiences.rules.explain import Explanation
 from inward.audiences.selectors import audience_by_slug, audience_list, rule_count, rule_explain
-from inward.directory.models import Person
+from inward.directory.selectors import person_by_email
 
 SYNTAX_EXIT = 2
 
@@ -65,7 +65,7 @@ class Command(BaseCommand):
     def handle_explain(self, *, rule: str, person: str, **options: Any) -> None:
         audience = audience_by_slug(slug=rule)
         text = audience.rule if audience is not None else rule
-        someone = Person.objects.filter(email=person.strip().lower()).first()
+        someone = person_by_email(email=person)
         if someone is None:
             raise CommandError(f"No one in the directory has the address {person}.")
         explanation = self._checked(text, lambda: rule_explain(rule=text, person=someone))
