@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from inward.directory.importing import DEFAULT_COLUMNS, import_people
-from inward.directory.models import Person
 
 DOMAIN = "acme.example"
 ATTRIBUTES = ("cost_center", "employment_type")
@@ -108,13 +107,6 @@ def demo_build(
             _create_demo_audiences()
     assert report.ok, report.errors[:5]
     return report.total_rows
-
-
-def demo_build_if_empty(*, progress: Callable[[int], None] | None = None) -> int:
-    """Build the default demo only when the directory has nobody; return how many people."""
-    if Person.objects.exists():
-        return 0
-    return demo_build(progress=progress)
 
 
 def _write_csv(target: object, rows: Iterator[list[str]]) -> None:
