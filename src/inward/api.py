@@ -123,10 +123,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from inward.audiences.api import router as audiences_router
+    from inward.campaigns.api import router as campaigns_router
     from inward.directory.api import router as directory_router
 
     api.add_router("/people", directory_router)
     api.add_router("/audiences", audiences_router)
+    api.add_router("/campaigns", campaigns_router)
 
 
 _register_routers()

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "inward.accounts",
     "inward.directory",
     "inward.audiences",
+    "inward.audit",
+    "inward.campaigns",
+    "inward.delivery",
     "inward.web",
 ]
 
@@ -164,6 +167,11 @@ if PRODUCTION:
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 INWARD_MIN_GROUP_SIZE = env_int("INWARD_MIN_GROUP_SIZE", default=5)
+# The address employees reach Inward at: tracking links, preference links, feed links.
+INWARD_BASE_URL = env_str("INWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The sender: how many deliveries one claim takes, and how long its lease lasts.
+INWARD_SEND_BATCH = env_int("INWARD_SEND_BATCH", default=200)
+INWARD_SEND_LEASE_SECONDS = env_int("INWARD_SEND_LEASE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,
