@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import random
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -105,6 +108,7 @@ def demo_build(
         with transaction.atomic():
             report = import_people(source=source, filename="demo.csv", progress=progress)
             _create_demo_audiences()
+            _create_demo_campaign(today)
     assert report.ok, report.errors[:5]
     return report.total_rows
 
@@ -269,3 +273,37 @@ def _create_demo_audiences() -> None:
                 audience=Audience.objects.filter(slug=slug).first(),
                 actor=None,
             )
+
+
+DEMO_CAMPAIGN_FILE = Path(__file__).resolve().parents[3] / "docs/examples/onboarding-campaign.yaml"
+DEMO_CHANNELS = (
+    ("demo-email", "E-mail", "email"),  # no server set: it uses EMAIL_URL
+    ("demo-feed", "Intranet feed", "intranet"),
+)
+
+
+def _create_demo_campaign(today: dt.date) -> None:
+    """Demo channels and the example campaign file (docs/campaign-files.md), its dates
+    moved to start next Monday. Skipped when the file is not there (an installed
+    package without the docs)."""
+    if not DEMO_CAMPAIGN_FILE.is_file():
+        return
+    from inward.campaigns.errors import CampaignError
+    from inward.campaigns.files import campaign_apply_file
+    from inward.delivery.channel_services import channel_create
+    from inward.delivery.models import Channel
+
+    for slug, name, kind in DEMO_CHANNELS:
+        if not Channel.objects.filter(slug=slug).exists():
+            channel_create(actor=None, kind=kind, slug=slug, name=name)
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    text = DEMO_CAMPAIGN_FILE.read_text("utf-8")
+    text = re.sub(r"(?m)^starts: .*$", f"starts: {monday.isoformat()}T09:00:00", text)
+    ends = monday + dt.timedelta(days=7)
+    text = re.sub(r"(?m)^ends: .*$", f"ends: {ends.isoformat()}T17:00:00", text)
+    try:
+        campaign_apply_file(path_or_text=text, actor=None)
+    except CampaignError as error:
+        # The people are the demo; a campaign the file cannot make is reported, not fatal
+        # (campaigns/tests/test_files.py applies the same file and must pass).
+        logging.getLogger("inward.demo").warning("demo campaign skipped: %s", error)
