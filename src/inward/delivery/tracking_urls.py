@@ -1,4 +1,11 @@
-from django.urls import URLPattern, path  # noqa: F401
+"""Public tracking links (mounted at ``/t/``): the open pixel and click redirects."""
+
+from django.urls import path
+
+from inward.delivery import tracking_views
 
 app_name = "tracking"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("o/<str:token>.gif", tracking_views.open_pixel, name="open"),
+    path("c/<str:token>", tracking_views.click, name="click"),
+]
