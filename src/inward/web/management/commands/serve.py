@@ -12,19 +12,29 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Migrate, then serve the web app and run a background worker until Ctrl-C."
+    help = (
+        "Migrate, then serve the web app with a background worker and the sender "
+        "(`inward deliver`) until Ctrl-C."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("INWARD_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("INWARD_PORT", "8000")))
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-worker", action="store_true", help="Serve only; no worker.")
+        parser.add_argument(
+            "--no-sender", action="store_true", help="Do not run `inward deliver` alongside."
+        )
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
-        worker = None if options["no_worker"] else self._start_worker()
+        # Each child is restarted if it dies: name -> (command, process).
+        children = {
+            name: (command, self._start(command))
+            for name, command in self._child_commands(options).items()
+        }
         stop = threading.Event()
 
         def _stop(signum: int, frame: object) -> None:
@@ -37,22 +47,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Inward is serving on {url} (Ctrl-C stops)"))
         try:
             while not stop.wait(0.5):
-                if worker is not None and worker.poll() is not None:
-                    self.stderr.write("The background worker stopped; restarting it.")
-                    worker = self._start_worker()
+                for name, (command, process) in children.items():
+                    if process.poll() is not None:
+                        self.stderr.write(f"The {name} stopped; restarting it.")
+                        children[name] = (command, self._start(command))
         finally:
             server.close()
-            if worker is not None:
-                worker.send_signal(signal.SIGTERM)
+            for _command, process in children.values():
+                process.send_signal(signal.SIGTERM)
+            for _command, process in children.values():
                 try:
-                    worker.wait(timeout=15)
+                    process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    process.kill()
             self.stdout.write("Stopped.")
 
-    def _start_worker(self) -> subprocess.Popen[bytes]:
-        # The worker is a child in our process group, so a terminal's Ctrl-C reaches both.
-        command = [sys.executable, "-m", "inward", "worker", "--interval", "0.5"]
+    def _child_commands(self, options: dict[str, Any]) -> dict[str, list[str]]:
+        inward = [sys.executable, "-m", "inward"]
+        commands = {}
+        if not options["no_worker"]:
+            commands["background worker"] = [*inward, "worker", "--interval", "0.5"]
+        if not options["no_sender"]:
+            commands["sender"] = [*inward, "deliver", "--worker-id", "serve"]
+        return commands
+
+    def _start(self, command: list[str]) -> subprocess.Popen[bytes]:
+        # Children are in our process group, so a terminal's Ctrl-C reaches them too.
         return subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
 
     def _start_server(self, host: str, port: int, threads: int) -> Any:
