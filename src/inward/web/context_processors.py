@@ -20,8 +20,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if access.can_read_audiences(user):
             items.append((_("Audiences"), reverse("audiences:list")))
             items.append((_("Personas"), reverse("audiences:personas")))
+        if access.can_read_campaigns(user):
+            items.append((_("Campaigns"), reverse("campaigns:list")))
+            items.append((_("Calendar"), reverse("campaigns:calendar")))
+        # Admins, and channel owners for their own channels: the set holds only their id.
+        if access.can_approve_on_channel(user, {user.pk}):
+            items.append((_("Approvals"), reverse("campaigns:approvals")))
         if access.can_import_directory(user):
             items.append((_("Import"), reverse("directory:import")))
+        if access.can_manage_channels(user):
+            items.append((_("Channels"), reverse("delivery:channels")))
+        items.append((_("Feed"), reverse("feed:inbox")))
     # The longest matching prefix wins, so /directory/import/ marks only "Import" current.
     path = request.path
     matches = [url for _, url in items if path == url or (url != "/" and path.startswith(url))]

@@ -1,0 +1,116 @@
+"""The variant preview: the words being edited, rendered for one person, with the message
+check. Nothing is saved; template problems are shown with their line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from inward.audiences.models import Persona
+from inward.audiences.rules import RuleError
+from inward.audiences.selectors import rule_people
+from inward.campaigns.models import Campaign, CampaignPersona, Touch, Variant
+from inward.campaigns.rendering import (
+    RenderedMessage,
+    TemplateProblem,
+    compile_variant,
+    message_context,
+)
+from inward.campaigns.rendering.check import message_check
+from inward.directory.models import Person
+from inward.directory.selectors import person_for_user
+
+
+def preview_context(request: HttpRequest, campaign: Campaign, data: Any) -> dict[str, Any]:
+    """``preview_person``, and either ``problem`` (a TemplateProblem) or ``rendered``;
+    ``check`` (the message check) whenever there is a subject or body."""
+    subject, body = str(data.get("subject", "")), str(data.get("body", ""))
+    person = _person(request, campaign, data.get("preview_person"))
+    wiifm = _wiifm(campaign, data.get("persona"))
+    context: dict[str, Any] = {"preview_person": person, "campaign": campaign}
+    if not (subject.strip() or body.strip()):
+        return context
+    language = str(data.get("language", "")) or (person.language if person else "") or "en"
+    context["check"] = message_check(subject=subject, body=body, language=language, wiifm=wiifm)
+    try:
+        compiled = compile_variant(subject=subject, body=body)
+    except TemplateProblem as problem:
+        context["problem"] = problem
+        return context
+    if person is not None:
+        ctx = message_context(person=person, persona_wiifm=wiifm, campaign_name=campaign.name)
+        try:
+            context["rendered"] = compiled.render(ctx)
+        except TemplateProblem as problem:
+            context["problem"] = problem
+    return context
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A saved variant as one reader would get it (``rendered``), or why it cannot be."""
+
+    variant: Variant
+    rendered: RenderedMessage | None
+    problem: str = ""
+
+
+def variant_samples(
+    request: HttpRequest, touches: list[Touch], wiifm: dict[tuple[int, int], str]
+) -> dict[int, list[Sample]]:
+    """Each touch's variants rendered for the signed-in user's record (else the first
+    person in the directory), keyed by touch id. ``wiifm`` maps (campaign id, persona id)
+    to the campaign's line for that persona. Variants are prefetched by the caller."""
+    person = person_for_user(request.user) or _anyone()
+    samples: dict[int, list[Sample]] = {}
+    for touch in touches:
+        samples[touch.pk] = [
+            _sample(variant, touch, person, wiifm) for variant in touch.variants.all()
+        ]
+    return samples
+
+
+def _sample(
+    variant: Variant, touch: Touch, person: Person | None, wiifm: dict[tuple[int, int], str]
+) -> Sample:
+    if person is None:
+        return Sample(variant, None)
+    line = wiifm.get((touch.campaign_id, variant.persona_id or 0), "")
+    ctx = message_context(person=person, persona_wiifm=line, campaign_name=touch.campaign.name)
+    try:
+        return Sample(
+            variant, compile_variant(subject=variant.subject, body=variant.body).render(ctx)
+        )
+    except TemplateProblem as problem:
+        return Sample(variant, None, problem.message)
+
+
+def _anyone() -> Person | None:
+    return Person.objects.select_related("department", "site", "manager").order_by("pk").first()
+
+
+def _person(request: HttpRequest, campaign: Campaign, chosen: Any) -> Person | None:
+    """The chosen person; else the signed-in user; else someone in the audience; else anyone."""
+    people = Person.objects.select_related("department", "site", "manager")
+    if str(chosen or "").isdigit() and (person := people.filter(pk=int(chosen)).first()):
+        return person
+    if person := person_for_user(request.user):
+        return person
+    if campaign.audience is not None:
+        try:
+            if member := rule_people(rule=campaign.audience.rule).first():
+                return people.filter(pk=member.pk).first()
+        except RuleError:
+            pass  # a broken audience rule is shown on the audience page, not here
+    return _anyone()
+
+
+def _wiifm(campaign: Campaign, persona_id: Any) -> str:
+    if not str(persona_id or "").isdigit():
+        return ""
+    row = CampaignPersona.objects.filter(campaign=campaign, persona_id=int(persona_id)).first()
+    if row is not None and row.wiifm:
+        return row.wiifm
+    return Persona.objects.filter(pk=int(persona_id)).values_list("wiifm", flat=True).first() or ""

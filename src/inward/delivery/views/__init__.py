@@ -1,0 +1,2 @@
+"""Delivery pages: channels and sending rules for admins, the feed and preferences for
+everyone."""
