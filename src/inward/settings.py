@@ -172,6 +172,11 @@ INWARD_BASE_URL = env_str("INWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # The sender: how many deliveries one claim takes, and how long its lease lasts.
 INWARD_SEND_BATCH = env_int("INWARD_SEND_BATCH", default=200)
 INWARD_SEND_LEASE_SECONDS = env_int("INWARD_SEND_LEASE_SECONDS", default=120)
+# Retries of transient failures: full-jitter exponential backoff from BASE up to CAP seconds,
+# then "failed" after MAX_ATTEMPTS.
+INWARD_SEND_RETRY_BASE_SECONDS = env_int("INWARD_SEND_RETRY_BASE_SECONDS", default=30)
+INWARD_SEND_RETRY_CAP_SECONDS = env_int("INWARD_SEND_RETRY_CAP_SECONDS", default=3600)
+INWARD_SEND_MAX_ATTEMPTS = env_int("INWARD_SEND_MAX_ATTEMPTS", default=8)
 
 LOGGING = {
     "version": 1,

@@ -53,9 +53,9 @@ def retry_policy() -> RetryPolicy:
     """The policy from settings (``INWARD_SEND_RETRY_BASE_SECONDS``,
     ``INWARD_SEND_RETRY_CAP_SECONDS``, ``INWARD_SEND_MAX_ATTEMPTS``), read at call time."""
     return RetryPolicy(
-        base_seconds=float(getattr(settings, "INWARD_SEND_RETRY_BASE_SECONDS", 30)),
-        cap_seconds=float(getattr(settings, "INWARD_SEND_RETRY_CAP_SECONDS", 3600)),
-        max_attempts=int(getattr(settings, "INWARD_SEND_MAX_ATTEMPTS", 8)),
+        base_seconds=float(settings.INWARD_SEND_RETRY_BASE_SECONDS),
+        cap_seconds=float(settings.INWARD_SEND_RETRY_CAP_SECONDS),
+        max_attempts=int(settings.INWARD_SEND_MAX_ATTEMPTS),
     )
 
 
