@@ -49,7 +49,7 @@ class ApiError(Exception):
 api = NinjaAPI(
     title="Inward API",
     version="1",
-    description="Directory and audiences. Authenticate with `Authorization: Bearer <token>`; "
+    description="Directory, audiences and campaigns. Authenticate with `Authorization: Bearer <token>`; "
     "create tokens in the UI (Account → API tokens) or with `inward token create`.",
     auth=TokenAuth(),
     urls_namespace="api",

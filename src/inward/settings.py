@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("INWARD_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
 SECRET_KEY = secret_key_from(VAR_DIR)
+# Earlier keys, comma-separated, still accepted when verifying: rotate SECRET_KEY without
+# breaking the tracking and preference links in messages already sent.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", default=False)
 PRODUCTION = env_bool("INWARD_PRODUCTION", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -169,6 +173,12 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 INWARD_MIN_GROUP_SIZE = env_int("INWARD_MIN_GROUP_SIZE", default=5)
 # The address employees reach Inward at: tracking links, preference links, feed links.
 INWARD_BASE_URL = env_str("INWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not INWARD_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        f"INWARD_BASE_URL must be an https:// address in production (got {INWARD_BASE_URL!r})"
+    )
+# How long the preferences link in a message keeps working.
+INWARD_PREFERENCES_LINK_DAYS = env_int("INWARD_PREFERENCES_LINK_DAYS", default=90)
 # The sender: how many deliveries one claim takes, and how long its lease lasts.
 INWARD_SEND_BATCH = env_int("INWARD_SEND_BATCH", default=200)
 INWARD_SEND_LEASE_SECONDS = env_int("INWARD_SEND_LEASE_SECONDS", default=120)

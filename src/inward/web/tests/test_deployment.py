@@ -43,9 +43,24 @@ def test_it_passes_the_deploy_checks_under_production_settings(tmp_path: Path) -
         SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
         ALLOWED_HOSTS="inward.example.com",
         EMAIL_URL="smtp://inward:secret@mail.example.com:587?starttls=1",
+        INWARD_BASE_URL="https://inward.example.com",
     )
     result = _inward("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_refuses_a_plain_http_base_url_in_production(tmp_path: Path) -> None:
+    """Tracking and preference links in messages would travel unencrypted."""
+    env = _env(
+        tmp_path,
+        INWARD_PRODUCTION="1",
+        SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
+        ALLOWED_HOSTS="inward.example.com",
+        INWARD_BASE_URL="http://inward.example.com",
+    )
+    result = _inward("check", env=env)
+    assert result.returncode != 0
+    assert "INWARD_BASE_URL must be an https:// address in production" in result.stderr
 
 
 def test_it_fails_the_deploy_checks_without_production_settings(tmp_path: Path) -> None:
