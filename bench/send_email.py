@@ -163,6 +163,13 @@ def bench_database(people: int, workers: list[int], sink: Sink, baseline: float)
     sys.path.insert(0, str(HERE))
     from audience_count import build  # the same generated directory
 
+    from inward.delivery.models import Delivery, FeedItem
+    from inward.directory.models import Person
+
+    if Person.objects.count() != people:
+        # The directory is rebuilt: earlier runs' deliveries would protect its people.
+        FeedItem.objects.all().delete()
+        Delivery.objects.all().delete()
     started = time.perf_counter()
     if build(people=people):
         print(f"directory built in {time.perf_counter() - started:.0f} s")

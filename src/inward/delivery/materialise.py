@@ -26,7 +26,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from inward.audiences.selectors import rule_people
-from inward.campaigns.models import Blackout, Condition, Recipients, Touch, Variant
+from inward.campaigns.models import (
+    ApprovalStatus,
+    Blackout,
+    CampaignStatus,
+    Condition,
+    Recipients,
+    Touch,
+    Variant,
+)
 from inward.campaigns.rendering import variant_for
 from inward.delivery.models import (
     Delivery,
@@ -34,7 +42,12 @@ from inward.delivery.models import (
     DeliveryStatus,
     SuppressReason,
 )
-from inward.delivery.outbox import delivery_message_id, message_domain
+from inward.delivery.outbox import (
+    NewDelivery,
+    deliveries_write,
+    delivery_message_id,
+    message_domain,
+)
 from inward.delivery.services import delivery_settings_get
 from inward.delivery.timing import local_date, local_due_at, quiet_until, zone_for
 from inward.directory.models import Person, Status
@@ -45,6 +58,8 @@ WEEK = dt.timedelta(days=7)
 CAPPED = [DeliveryStatus.SENT, DeliveryStatus.PENDING, DeliveryStatus.SENDING]
 # The columns streamed per recipient: id, language, time zone, and their preferences.
 COLUMNS = ("pk", "language", "time_zone", "preference__language", "preference__channels_off")
+# Campaign states in which a touch is written into the outbox.
+LIVE = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
 # PostgreSQL advisory lock namespace for "materialising touch N" (two int4 keys).
 LOCK_NAMESPACE = 0x1D1
 
@@ -53,13 +68,16 @@ LOCK_NAMESPACE = 0x1D1
 class MaterialiseReport:
     """What ``touch_materialise`` left in the outbox for one touch.
 
-    ``skipped`` is true when another worker was materialising the touch at the time.
+    ``skipped`` is true when another worker was materialising the touch at the time
+    (then ``locked`` is true too), or had written it already, or it was no longer due
+    (cancelled, approval withdrawn).
     ``counts`` holds the touch's deliveries per status afterwards, ``suppressed`` per reason.
     """
 
     touch_id: int
     recipients: int = 0
     skipped: bool = False
+    locked: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     suppressed: dict[str, int] = field(default_factory=dict)
 
@@ -76,6 +94,15 @@ class _Plan:
     domain: str
     persona_audiences: dict[int, str]
     variant_cache: dict[tuple[str, int | None], int | None] = field(default_factory=dict)
+    # Zone name → (zone, due time): the same for everyone on that clock.
+    due_cache: dict[str, tuple[ZoneInfo, dt.datetime]] = field(default_factory=dict)
+
+    def zone_and_due(self, name: str) -> tuple[ZoneInfo, dt.datetime]:
+        found = self.due_cache.get(name)
+        if found is None:
+            zone = self.zone(name)
+            found = self.due_cache[name] = (zone, _due_at(self, zone))
+        return found
 
     def zone(self, name: str) -> ZoneInfo:
         return zone_for(name, fallback=self.settings.default_time_zone)
@@ -99,15 +126,16 @@ def touch_materialise(
 
     Runs in autocommit, one transaction per batch, so a large audience never holds a long
     transaction (on SQLite that would block the senders). A touch already marked
-    materialised is left alone, and on PostgreSQL a session advisory lock keeps two
-    workers from writing the same touch at once: both return a report with
-    ``skipped=True``. If a run stops half-way, the next one writes the rest (the unique
-    constraints skip the rows already there).
+    materialised, cancelled, no longer approved, or whose campaign is not scheduled or
+    running (read again once the lock is held) is left alone, and on PostgreSQL a
+    session advisory lock keeps two workers from writing the same touch at once: both
+    return a report with ``skipped=True``. If a run stops half-way, the next one writes
+    the rest (the unique constraints skip the rows already there).
     """
     now = now or timezone.now()
     with _touch_lock(touch.pk) as locked:
-        if not locked or _already_written(touch):
-            return MaterialiseReport(touch_id=touch.pk, skipped=True)
+        if not locked or not _still_due(touch):
+            return MaterialiseReport(touch_id=touch.pk, skipped=True, locked=not locked)
         plan = _plan(touch)
         if touch.channel.posts_to_channel:
             recipients = _write_post(plan)
@@ -118,8 +146,17 @@ def touch_materialise(
     return _report(touch, recipients)
 
 
-def _already_written(touch: Touch) -> bool:
-    return Touch.objects.filter(pk=touch.pk, materialised_at__isnull=False).exists()
+def _still_due(touch: Touch) -> bool:
+    """Read again under the lock: the touch may have been written by another worker, or
+    cancelled (or its campaign cancelled, or its approval withdrawn) since the scheduler
+    picked it; then nothing is written."""
+    return Touch.objects.filter(
+        pk=touch.pk,
+        materialised_at__isnull=True,
+        cancelled_at__isnull=True,
+        approval_status=ApprovalStatus.APPROVED,
+        campaign__status__in=LIVE,
+    ).exists()
 
 
 def touch_recipients(*, touch: Touch) -> QuerySet[Person]:
@@ -232,8 +269,7 @@ def _write_batch(plan: _Plan, batch: list[tuple[Any, ...]]) -> int:
     personas = _personas_of(plan, ids)
     plans = []
     for person_id, language, zone_name, pref_language, channels_off in batch:
-        zone = plan.zone(zone_name)
-        due = _due_at(plan, zone)
+        zone, due = plan.zone_and_due(zone_name)
         variant = plan.variant_id(pref_language or language or "", personas.get(person_id))
         reason = _suppress_reason(plan, zone, due, channels_off)
         plans.append((person_id, due, variant, reason))
@@ -242,7 +278,7 @@ def _write_batch(plan: _Plan, batch: list[tuple[Any, ...]]) -> int:
         _delivery(plan, person_id, due, variant, reason or capped.get(person_id, ""))
         for person_id, due, variant, reason in plans
     ]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    deliveries_write(touch_id=plan.touch.pk, channel_id=plan.touch.channel_id, rows=rows)
     return len(rows)
 
 
@@ -251,25 +287,17 @@ def _write_post(plan: _Plan) -> int:
     due = _due_at(plan, zone)
     reason = _suppress_reason(plan, zone, due, channels_off=None)
     row = _delivery(plan, None, due, plan.variant_id("", None), reason)
-    Delivery.objects.bulk_create([row], ignore_conflicts=True)
+    deliveries_write(touch_id=plan.touch.pk, channel_id=plan.touch.channel_id, rows=[row])
     return 1
 
 
 def _delivery(
     plan: _Plan, person_id: int | None, due: dt.datetime, variant_id: int | None, reason: str
-) -> Delivery:
-    touch = plan.touch
-    return Delivery(
-        touch_id=touch.pk,
-        person_id=person_id,
-        channel_id=touch.channel_id,
-        generation=0,
-        variant_id=variant_id,
-        status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.PENDING,
-        suppressed_reason=reason,
-        due_at=due,
-        message_id=delivery_message_id(touch_id=touch.pk, person_id=person_id, domain=plan.domain),
-    )
+) -> NewDelivery:
+    status = DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.PENDING
+    touch_id = plan.touch.pk
+    message_id = delivery_message_id(touch_id=touch_id, person_id=person_id, domain=plan.domain)
+    return (person_id, variant_id, status, due, message_id, reason)
 
 
 def _suppress_reason(

@@ -16,13 +16,25 @@ import datetime as dt
 import logging
 import random
 import secrets
+import select
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from inward.delivery.models import DeliveryStatus
@@ -80,8 +92,13 @@ def delivery_message_id(
 
 
 def _ts(value: dt.datetime) -> Any:
-    """A datetime as the database driver wants it in raw SQL (naive UTC text on SQLite)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    """A datetime as the database driver wants it in raw SQL (naive UTC text on SQLite,
+    as Django stores it; PostgreSQL's driver takes the aware value itself)."""
+    if connection.vendor == "postgresql":
+        return value
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return str(value.replace(tzinfo=None))
 
 
 def _in_list(values: Sequence[int]) -> str:
@@ -108,29 +125,195 @@ def with_reconnect[T](write: Callable[[], T], *, budget: float = WRITE_RETRY_SEC
             pause = min(pause * 2, 2.0)
 
 
-def _execute(sql: str, params: Sequence[Any]) -> int:
-    """Run one outcome write; returns the rows it changed.
+class _Session(threading.local):
+    """Per thread: the driver connection the outcome writes last ran on, its own cursor,
+    and (PostgreSQL) the statements prepared on it. All reset when the connection is new."""
 
-    On PostgreSQL it commits without waiting for the WAL flush (``synchronous_commit``
-    off for this one statement's transaction): the outcome is safe once the server has
-    it, whatever happens to the worker, and the sender does not wait for a disk flush per
-    message. Only a crash of the database server itself can lose the last fraction of a
-    second of outcomes; those rows are then sent again, with the same Message-IDs. The
-    ``SET LOCAL`` travels in the same query string (one round trip; several statements in
-    one query are one implicit transaction), which needs Django's default client-side
-    parameter binding.
+    raw: Any = None
+    cursor: Any = None
+    pgconn: Any = None  # set when fixed statements are prepared on PostgreSQL
+    prepared: dict[str, bytes]
+    sqlite_sql: dict[str, str]
+
+    def __init__(self) -> None:
+        self.prepared = {}
+        self.sqlite_sql = {}
+
+
+_session = _Session()
+
+
+def _driver_session(db: BaseDatabaseWrapper) -> _Session:
+    """The driver's own cursor on Django's connection, made once per connection.
+
+    Outcome writes run once per message, so they skip Django's cursor wrapper and its
+    client-side parameter merging. On PostgreSQL fixed statements are prepared once per
+    connection and run through libpq directly (``_pg_exec_prepared``) unless
+    ``OPTIONS["prepare_threshold"]`` is set (e.g. to None behind a transaction-pooling
+    PgBouncer), and the session is switched to ``synchronous_commit = off`` (see
+    ``_execute``).
     """
-    postgres = connection.vendor == "postgresql"
-    query = f"SET LOCAL synchronous_commit TO OFF; {sql}" if postgres else sql
+    if db.connection is None:
+        db.ensure_connection()
+    raw = db.connection
+    if _session.raw is not raw:
+        _session.prepared, _session.pgconn = {}, None
+        if db.vendor == "postgresql":
+            import psycopg  # only on PostgreSQL
+
+            cursor: Any = psycopg.Cursor(raw)
+            cursor.execute("SET synchronous_commit TO off")
+            if "prepare_threshold" not in (db.settings_dict.get("OPTIONS") or {}):
+                _session.pgconn = raw.pgconn
+        else:
+            cursor = raw.cursor()
+        _session.raw, _session.cursor = raw, cursor
+    return _session
+
+
+def _pg_text(value: Any) -> bytes | None:
+    """A parameter in PostgreSQL's text format (the server casts it to the column's type)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat().encode()
+    return str(value).encode()
+
+
+def _pg_prepared_name(session: _Session, sql: str) -> bytes:
+    """The name ``sql`` is prepared under on this connection, preparing it the first time."""
+    name = session.prepared.get(sql)
+    if name is None:
+        name = f"inward_outcome_{len(session.prepared)}".encode()
+        parts = sql.split("%s")
+        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        _pg_check(session.pgconn.prepare(name, numbered.encode()))
+        session.prepared[sql] = name
+    return name
+
+
+def _pg_exec_prepared(session: _Session, sql: str, params: Sequence[Any]) -> int:
+    """Run a fixed statement through libpq's prepared-statement call (``psycopg.pq``,
+    psycopg's public low-level layer): per message a few microseconds, where a cursor's
+    query conversion and parameter dumping cost about a hundred. Raises psycopg's error
+    for a failed statement (a lost connection included)."""
+    pgconn = session.pgconn
+    name = _pg_prepared_name(session, sql)
+    result = pgconn.exec_prepared(name, [_pg_text(value) for value in params])
+    _pg_check(result)
+    return int(result.command_tuples or 0)
+
+
+COMMAND_OK = 1  # psycopg.pq.ExecStatus.COMMAND_OK, libpq's PGRES_COMMAND_OK
+
+
+def _pg_send_prepared(session: _Session, sql: str, params: Sequence[Any]) -> None:
+    """Send a prepared statement without waiting for its result (``_pg_finish`` reads
+    it); the whole request is flushed to the server before this returns."""
+    pgconn = session.pgconn
+    name = _pg_prepared_name(session, sql)
+    pgconn.send_query_prepared(name, [_pg_text(value) for value in params])
+    while pgconn.flush():  # the connection is non-blocking: wait until all is sent
+        select.select([], [pgconn.socket], [], WRITE_RETRY_SECONDS)
+
+
+def _pg_finish(db: BaseDatabaseWrapper, session: _Session, sql: str, params: Any) -> int:
+    """Read the result of ``_pg_send_prepared``; rows changed. On a connection error the
+    statement is written again from scratch (``_execute`` reconnects)."""
+    pgconn = session.pgconn
+    try:
+        with db.wrap_database_errors:
+            result = pgconn.get_result()
+            while pgconn.get_result() is not None:  # to the end of this command
+                pass
+            if result is None:
+                raise psycopg_error("no result for an outcome write")
+            _pg_check(result)
+            return int(result.command_tuples or 0)
+    except (OperationalError, InterfaceError) as error:  # not an error in the SQL
+        log.warning("outcome write lost with the connection (%s); writing it again", error)
+        db.close()
+        return _execute(sql, params, fixed=True)
+
+
+def psycopg_error(message: str) -> Exception:
+    from psycopg import OperationalError  # only on PostgreSQL
+
+    return OperationalError(message)
+
+
+def _pg_check(result: Any) -> None:
+    if result.status != COMMAND_OK:
+        from psycopg import errors  # only on PostgreSQL
+
+        raise errors.error_from_result(result)
+
+
+def _execute(sql: str, params: Sequence[Any], *, fixed: bool = False) -> int:
+    """Run one outcome write in autocommit; returns the rows it changed. ``fixed``: the
+    SQL text never varies (no IN list), so it is worth preparing.
+
+    On PostgreSQL the sender's session commits without waiting for the WAL flush
+    (``synchronous_commit`` off, set once per connection): an outcome is safe once the
+    server has it, whatever happens to the worker, and the sender does not wait for a
+    disk flush per message. Only a crash of the database server itself can lose the last
+    fraction of a second of the session's writes; those rows are then sent again, with
+    the same Message-IDs.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    postgres = db.vendor == "postgresql"
+    if not postgres:
+        found = _session.sqlite_sql.get(sql)
+        sql = found or _session.sqlite_sql.setdefault(sql, sql.replace("%s", "?"))
 
     def write() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            if postgres:
-                cursor.nextset()  # from the SET's result to the UPDATE's
-            return int(cursor.rowcount)
+        session = _driver_session(db)
+        with db.wrap_database_errors:
+            if fixed and session.pgconn is not None:
+                return _pg_exec_prepared(session, sql, params)
+            session.cursor.execute(sql, params)
+            return int(session.cursor.rowcount)
 
     return with_reconnect(write)
+
+
+# Writing -------------------------------------------------------------------------------
+
+# One new row: person_id, variant_id, status, due_at, message_id, suppressed_reason.
+type NewDelivery = tuple[int | None, int | None, str, dt.datetime, str, str]
+
+_INSERT = (
+    f"INSERT INTO {TABLE} (touch_id, channel_id, generation, attempts, lease_owner, error, "  # noqa: S608
+    "created_at, updated_at, person_id, variant_id, status, due_at, message_id, "
+    "suppressed_reason) VALUES (%s, %s, %s, 0, '', '', %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def deliveries_write(
+    *, touch_id: int, channel_id: int, rows: Sequence[NewDelivery], generation: int = 0
+) -> None:
+    """Insert new deliveries of one touch in one transaction; rows that exist already
+    (the unique constraints) are skipped, so writing a touch twice adds nothing.
+
+    The driver's own ``executemany`` of one fixed statement (pipelined on PostgreSQL)
+    rather than ``bulk_create``: building a model instance and compiling SQL per row cost
+    more than everything else materialising does.
+    """
+    if not rows:
+        return
+    now = _ts(timezone.now())
+    head = (touch_id, channel_id, generation, now, now)
+    postgres = connection.vendor == "postgresql"
+    sql = _INSERT if postgres else _INSERT.replace("%s", "?")
+    params = [
+        (*head, person, variant, status, due if postgres else _ts(due), message_id, reason)
+        for person, variant, status, due, message_id, reason in rows
+    ]
+    with transaction.atomic():
+        session = _driver_session(connection)
+        with connection.wrap_database_errors:
+            session.cursor.executemany(sql, params)
 
 
 # Claiming --------------------------------------------------------------------------------
@@ -229,15 +412,44 @@ def deliveries_renew(
 _MINE = "WHERE id = %s AND lease_owner = %s AND status = 'sending'"
 
 
+_SENT = (
+    f"UPDATE {TABLE} SET status = 'sent', sent_at = %s, error = '', "  # noqa: S608
+    f"lease_expires_at = NULL, updated_at = %s {_MINE}"
+)
+
+
 def delivery_mark_sent(*, delivery_id: int, worker: str, now: dt.datetime | None = None) -> bool:
     """The provider accepted the message."""
-    now = now or timezone.now()
-    sql = (
-        f"UPDATE {TABLE} SET status = 'sent', sent_at = %s, error = '', "  # noqa: S608
-        f"lease_expires_at = NULL, updated_at = %s {_MINE}"
-    )
-    stamp = _ts(now)
-    return _execute(sql, [stamp, stamp, delivery_id, worker]) == 1
+    stamp = _ts(now or timezone.now())
+    return _execute(_SENT, [stamp, stamp, delivery_id, worker], fixed=True) == 1
+
+
+def delivery_mark_sent_begin(*, delivery_id: int, worker: str) -> Callable[[], bool]:
+    """``delivery_mark_sent``, in two halves: the write is handed to the database now,
+    and the returned function waits for its answer (what ``delivery_mark_sent`` returns).
+
+    On PostgreSQL (with prepared statements) the UPDATE is sent without waiting, so its
+    round trip overlaps the next message's first SMTP steps; elsewhere it is written at
+    once. Either way the database has the outcome when this returns, so the guarantee
+    stands (no more than the one in-flight message per connection unrecorded) as long as
+    the caller calls the function before handing over the next message, and before any
+    other use of the database connection (which is busy until then). A write whose answer
+    is lost with the connection is written again, reconnecting.
+    """
+    stamp = _ts(timezone.now())
+    params = [stamp, stamp, delivery_id, worker]
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        try:
+            session = _driver_session(db)
+            if session.pgconn is not None:
+                with db.wrap_database_errors:
+                    _pg_send_prepared(session, _SENT, params)
+                return lambda: _pg_finish(db, session, _SENT, params) == 1
+        except DatabaseError:
+            log.warning("could not hand over an outcome; writing it again", exc_info=True)
+    written = _execute(_SENT, params, fixed=True) == 1
+    return lambda: written
 
 
 def delivery_mark_failed(*, delivery_id: int, worker: str, error: str) -> bool:
@@ -247,7 +459,7 @@ def delivery_mark_failed(*, delivery_id: int, worker: str, error: str) -> bool:
         f"UPDATE {TABLE} SET status = 'failed', error = %s, lease_expires_at = NULL, "  # noqa: S608
         f"updated_at = %s {_MINE}"
     )
-    return _execute(sql, [error[:2000], _ts(now), delivery_id, worker]) == 1
+    return _execute(sql, [error[:2000], _ts(now), delivery_id, worker], fixed=True) == 1
 
 
 def delivery_mark_suppressed(*, delivery_id: int, worker: str, reason: str) -> bool:
@@ -257,7 +469,19 @@ def delivery_mark_suppressed(*, delivery_id: int, worker: str, reason: str) -> b
         f"UPDATE {TABLE} SET status = 'suppressed', suppressed_reason = %s, "  # noqa: S608
         f"lease_expires_at = NULL, updated_at = %s {_MINE}"
     )
-    return _execute(sql, [reason, _ts(now), delivery_id, worker]) == 1
+    return _execute(sql, [reason, _ts(now), delivery_id, worker], fixed=True) == 1
+
+
+# What a row given back (retry, release) becomes: ``cancelled`` when its touch was
+# cancelled meanwhile (``campaign_cancel`` cancels only rows that were pending at that
+# moment, not the ones a worker held), else ``pending``. A calendar cancellation (a later
+# generation on a calendar channel) is exactly what a cancelled touch still sends.
+_GIVEN_BACK = (
+    "CASE WHEN touch_id IN (SELECT id FROM campaigns_touch WHERE cancelled_at IS NOT NULL) "
+    "AND NOT (generation > 0 AND channel_id IN "
+    "(SELECT id FROM delivery_channel WHERE kind = 'calendar')) "
+    "THEN 'cancelled' ELSE 'pending' END"
+)
 
 
 def delivery_mark_retry(
@@ -272,7 +496,9 @@ def delivery_mark_retry(
 ) -> DeliveryStatus:
     """A transient failure on attempt number ``attempts``: back to ``pending`` with a
     later ``due_at`` (backoff with jitter, at least ``retry_after``), or ``failed`` once
-    the policy's attempts are used up. Returns the status written."""
+    the policy's attempts are used up; ``cancelled`` instead of ``pending`` when the
+    touch was cancelled meanwhile (calendar cancellations excepted). Returns the status
+    written (``pending`` for either of the last two)."""
     policy = policy or retry_policy()
     if attempts >= policy.max_attempts:
         message = f"gave up after {attempts} attempts: {error}"
@@ -281,25 +507,40 @@ def delivery_mark_retry(
     now = now or timezone.now()
     due = now + dt.timedelta(seconds=policy.delay(attempts, retry_after))
     sql = (
-        f"UPDATE {TABLE} SET status = 'pending', due_at = %s, error = %s, lease_owner = '', "  # noqa: S608
+        f"UPDATE {TABLE} SET status = {_GIVEN_BACK}, due_at = %s, error = %s, lease_owner = '', "  # noqa: S608
         f"lease_expires_at = NULL, updated_at = %s {_MINE}"
     )
-    _execute(sql, [_ts(due), error[:2000], _ts(now), delivery_id, worker])
+    _execute(sql, [_ts(due), error[:2000], _ts(now), delivery_id, worker], fixed=True)
     return DeliveryStatus.PENDING
 
 
 def deliveries_release(*, ids: Sequence[int], worker: str, due_at: dt.datetime) -> int:
     """Give claimed rows back unsent, due again at ``due_at``, without counting the
-    attempt (quiet hours, a rate-limit pause, a worker stopping). Returns how many."""
+    attempt (quiet hours, a rate-limit pause, a worker stopping); rows of a touch
+    cancelled meanwhile become ``cancelled`` instead. Returns how many."""
     if not ids:
         return 0
     now = timezone.now()
     sql = (
-        f"UPDATE {TABLE} SET status = 'pending', due_at = %s, lease_owner = '', "  # noqa: S608
+        f"UPDATE {TABLE} SET status = {_GIVEN_BACK}, due_at = %s, lease_owner = '', "  # noqa: S608
         f"lease_expires_at = NULL, attempts = attempts - 1, updated_at = %s "
         f"WHERE id IN ({_in_list(ids)}) AND lease_owner = %s AND status = 'sending'"
     )
     return _execute(sql, [_ts(due_at), _ts(now), *ids, worker])
+
+
+def deliveries_cancel(*, ids: Sequence[int], worker: str) -> int:
+    """Cancel claimed rows whose touch or campaign was cancelled after they were written
+    (the sender finds out when it screens its batch). Returns how many."""
+    if not ids:
+        return 0
+    now = timezone.now()
+    sql = (
+        f"UPDATE {TABLE} SET status = 'cancelled', lease_owner = '', "  # noqa: S608
+        f"lease_expires_at = NULL, updated_at = %s "
+        f"WHERE id IN ({_in_list(ids)}) AND lease_owner = %s AND status = 'sending'"
+    )
+    return _execute(sql, [_ts(now), *ids, worker])
 
 
 def deliveries_waiting(*, now: dt.datetime | None = None) -> bool:

@@ -34,10 +34,12 @@ LIVE = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
 
 @dataclass
 class TickReport:
-    """What one tick did: touches written, campaigns started and completed, and touches
-    that failed to materialise (logged; tried again next tick)."""
+    """What one tick did: touches written, campaigns started and completed, touches that
+    failed to materialise (logged; tried again next tick), and touches another worker was
+    writing at that moment (``in_progress``: their deliveries are still to come)."""
 
     materialised: list[MaterialiseReport] = field(default_factory=list)
+    in_progress: list[int] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -80,7 +82,9 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> TickReport:
             log.exception("could not write touch %s (%s) to the outbox", touch.pk, touch)
             report.errors.append(f"{touch}: {error}")
             continue
-        if not result.skipped:
+        if result.locked:
+            report.in_progress.append(touch.pk)
+        elif not result.skipped:
             report.materialised.append(result)
     report.started = [c.slug for c in _campaigns_to_start() if _start(c)]
     report.completed = [c.slug for c in _campaigns_to_complete() if _complete(c)]

@@ -2,9 +2,13 @@
 
 One batch: claim (``ratelimit.deliveries_claim_within_limits``), read everything the
 messages need in one query joining the person, their manager, department and site, then
-per channel open the transport once and send row by row, writing each outcome right after
-the provider answers. Templates are compiled once per variant per process (cached by the
-variant's id and ``updated_at``), never per recipient.
+per channel take an open transport (kept open across batches by ``inward deliver``) and
+send row by row, writing each outcome right after the provider answers. Templates are
+compiled once per variant per process (cached by the variant's id and ``updated_at``),
+never per recipient. Two overlaps keep the provider busy without loosening that rule:
+the next message is rendered while the provider takes in the current one, and the
+``sent`` write is handed to the database at once but its answer is read only just before
+the next message is handed over (``Transport.send_then``, ``delivery_mark_sent_begin``).
 
 Which outcome is written:
 - accepted → ``sent``; a permanent ``TransportError`` or a template that no longer renders
@@ -30,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from inward.campaigns.models import CampaignPersona, Touch, Variant
+from inward.campaigns.models import CampaignPersona, CampaignStatus, Touch, Variant
 from inward.campaigns.rendering import (
     CompiledVariant,
     compile_variant,
@@ -41,13 +45,15 @@ from inward.campaigns.rendering import (
 from inward.campaigns.rendering.context import ROW_FIELDS
 from inward.delivery.channels.base import Event, Job, Recipient, Transport, TransportError
 from inward.delivery.channels.registry import transport_for
+from inward.delivery.footer import email_footer
 from inward.delivery.models import Channel, ChannelKind, Delivery, DeliverySettings, SuppressReason
 from inward.delivery.outbox import (
+    deliveries_cancel,
     deliveries_release,
     deliveries_renew,
     delivery_mark_failed,
     delivery_mark_retry,
-    delivery_mark_sent,
+    delivery_mark_sent_begin,
     delivery_mark_suppressed,
     lease_seconds,
     message_domain,
@@ -69,6 +75,7 @@ DELIVERY_FIELDS = (
     "variant_id",
     "message_id",
     "attempts",
+    "generation",
 )
 PERSON_FIELDS = (
     *(f"person__{name}" for name in ROW_FIELDS),
@@ -80,6 +87,7 @@ TOUCH_FIELDS = (
     "id",
     "campaign_id",
     "campaign__name",
+    "campaign__status",
     "mandatory",
     "critical",
     "cancelled_at",
@@ -92,6 +100,8 @@ COMPILED_CACHE_SIZE = 256
 # Kinds that go out as e-mail: a whole HTML document with an open pixel.
 MAILED = (ChannelKind.EMAIL, ChannelKind.CALENDAR)
 EVENT_LENGTH = dt.timedelta(hours=1)
+# Campaign states in which a touch's messages may go out.
+LIVE = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
 
 # Compiled templates, per process: (variant id, updated_at) → CompiledVariant. An edited
 # variant has a new updated_at, so a stale template is never used; old entries age out.
@@ -112,19 +122,66 @@ def compiled_variant(variant: Variant) -> CompiledVariant:
     return found
 
 
+class TransportPool:
+    """Open transports by channel, kept from one batch to the next by a long-running
+    sender (a new SMTP connection per batch costs the sender and the server more than a
+    few messages do). A channel edited since its transport was opened (``updated_at``)
+    gets a new one. ``close`` closes them all; safe to call at any time."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, tuple[dt.datetime, Transport]] = {}
+
+    def get(self, channel: Channel) -> Transport:
+        """The channel's open transport, opened now if need be (raises as ``open``)."""
+        found = self._open.get(channel.pk)
+        if found is not None and found[0] == channel.updated_at:
+            return found[1]
+        self.discard(channel.pk)
+        transport = transport_for(channel)
+        try:
+            transport.open()
+        except BaseException:
+            transport.close()
+            raise
+        self._open[channel.pk] = (channel.updated_at, transport)
+        return transport
+
+    def discard(self, channel_id: int) -> None:
+        found = self._open.pop(channel_id, None)
+        if found is not None:
+            found[1].close()
+
+    def close(self) -> None:
+        for channel_id in list(self._open):
+            self.discard(channel_id)
+
+
 def outbox_send_batch(
-    *, worker: str, limit: int | None = None, should_stop: Callable[[], bool] | None = None
+    *,
+    worker: str,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    transports: TransportPool | None = None,
 ) -> int:
     """Claim one batch for ``worker`` and send it; returns how many deliveries were
     claimed (0: nothing is due). ``should_stop`` is asked between messages; when it says
-    yes, the unsent rest is given back at once rather than left to lease expiry."""
+    yes, the unsent rest is given back at once rather than left to lease expiry.
+    Transports are opened for the batch and closed after it, unless ``transports`` is
+    given: then they are taken from it and left open in it (the caller closes it)."""
     claimed_at = time.monotonic()
     ids = deliveries_claim_within_limits(worker=worker, limit=limit or settings.INWARD_SEND_BATCH)
     if not ids:
         return 0
-    batch = _Batch.load(worker=worker, ids=ids, should_stop=should_stop or (lambda: False))
+    pool = transports if transports is not None else TransportPool()
+    batch = _Batch.load(
+        worker=worker, ids=ids, should_stop=should_stop or (lambda: False), transports=pool
+    )
     batch.renewed_at = claimed_at  # the lease runs from the claim, not from the load
-    batch.send()
+    try:
+        batch.send()
+    finally:
+        if transports is None:
+            pool.close()
     return len(ids)
 
 
@@ -133,6 +190,14 @@ def delivery_rows(*, ids: Iterable[int]) -> list[dict[str, Any]]:
     their status and preferred language), in one query, in (touch, variant, id) order."""
     rows = Delivery.objects.filter(pk__in=list(ids)).order_by("touch_id", "variant_id", "id")
     return list(rows.values(*DELIVERY_FIELDS, *PERSON_FIELDS))
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    compiled: CompiledVariant
+    wiifm: str
+    touch_key: str
+    event: Event | None
 
 
 @dataclass
@@ -147,16 +212,29 @@ class _Batch:
     channels: dict[int, Channel]
     rules: DeliverySettings
     should_stop: Callable[[], bool]
+    transports: TransportPool
     # When the leases were taken or last renewed (monotonic clock).
     renewed_at: float = field(default_factory=time.monotonic)
     renew_after: float = field(default_factory=lambda: lease_seconds() / 2)
     # Claimed rows with no outcome written yet: the ones whose lease must be kept alive.
     unsent: set[int] = field(default_factory=set)
+    # Messages rendered ahead of their turn (or why they could not be), by delivery id.
+    prepared: dict[int, Job | Exception] = field(default_factory=dict)
+    templates: dict[tuple[int, int | None, int], _Template] = field(default_factory=dict)
+    # The last ``sent`` outcome handed to the database, whose answer is still to be read.
+    unsettled: tuple[int, Callable[[], bool]] | None = None
     domain: str = field(default_factory=message_domain)
     feed_url: str = field(default_factory=lambda: f"{settings.INWARD_BASE_URL}/feed/")
 
     @classmethod
-    def load(cls, *, worker: str, ids: list[int], should_stop: Callable[[], bool]) -> _Batch:
+    def load(
+        cls,
+        *,
+        worker: str,
+        ids: list[int],
+        should_stop: Callable[[], bool],
+        transports: TransportPool,
+    ) -> _Batch:
         rows = delivery_rows(ids=ids)
         touch_ids = {row["touch_id"] for row in rows}
         touches = {t["id"]: t for t in Touch.objects.filter(pk__in=touch_ids).values(*TOUCH_FIELDS)}
@@ -173,12 +251,19 @@ class _Batch:
             channels=Channel.objects.in_bulk({row["channel_id"] for row in rows}),
             rules=delivery_settings_get(),
             should_stop=should_stop,
+            transports=transports,
             unsent=set(ids),
         )
 
     # The batch ---------------------------------------------------------------------------
 
     def send(self) -> None:
+        try:
+            self._send()
+        finally:
+            self._settle()  # nothing may be left outstanding on the connection
+
+    def _send(self) -> None:
         ready = self._screen(self.rows)
         by_channel: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in ready:
@@ -190,13 +275,16 @@ class _Batch:
         self._give_back(list(self.unsent), due=timezone.now())
 
     def _screen(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Record what needs no provider (left, opted out, out of attempts, quiet hours);
-        returns the rest."""
+        """Record what needs no provider (cancelled, left, opted out, out of attempts,
+        quiet hours); returns the rest."""
         ready = []
         policy = retry_policy()
         later: dict[dt.datetime, list[int]] = defaultdict(list)
+        cancelled: list[int] = []
         for row in rows:
-            if row["person_id"] is not None and row["person__status"] == Status.LEFT:
+            if self._cancelled(row):
+                cancelled.append(row["id"])
+            elif row["person_id"] is not None and row["person__status"] == Status.LEFT:
                 self._mark(delivery_mark_suppressed, row, reason=SuppressReason.LEFT)
             elif self._opted_out(row):
                 self._mark(delivery_mark_suppressed, row, reason=SuppressReason.OPTED_OUT)
@@ -208,9 +296,23 @@ class _Batch:
                 later[quiet].append(row["id"])
             else:
                 ready.append(row)
+        if cancelled:
+            self.unsent.difference_update(cancelled)
+            deliveries_cancel(ids=cancelled, worker=self.worker)
         for due, ids in later.items():
             self._give_back(ids, due=due)
         return ready
+
+    def _cancelled(self, row: dict[str, Any]) -> bool:
+        """The touch, or its campaign, was cancelled (or otherwise stopped) after the row
+        was written: ``campaign_cancel`` cancels only the rows pending at that moment.
+        A calendar cancellation (a later generation on a calendar channel) still goes:
+        it is what withdraws the invite."""
+        touch = self.touches[row["touch_id"]]
+        if touch["cancelled_at"] is None and touch["campaign__status"] in LIVE:
+            return False
+        calendar = self.channels[row["channel_id"]].kind == ChannelKind.CALENDAR
+        return not (calendar and row["generation"] > 0)
 
     def _opted_out(self, row: dict[str, Any]) -> bool:
         """Opted out of this channel since the row was written (mandatory touches still
@@ -230,48 +332,61 @@ class _Batch:
 
     def _send_on(self, channel: Channel, rows: list[dict[str, Any]]) -> bool:
         """Send ``rows`` over one open transport; False when the worker should stop."""
-        transport = transport_for(channel)
         try:
-            transport.open()
+            transport = self.transports.get(channel)
         except Exception as error:
             problem = _as_transport_error(error)
             log.warning("could not open the %s channel: %s", channel.slug, problem)
             for row in rows:
                 self._failed_attempt(row, problem)
-            transport.close()
             return True
         try:
             return self._send_rows(channel, transport, rows)
-        finally:
-            transport.close()
+        except BaseException:
+            self.transports.discard(channel.pk)  # in an unknown state: start afresh
+            raise
 
     def _send_rows(
         self, channel: Channel, transport: Transport, rows: list[dict[str, Any]]
     ) -> bool:
+        self.prepared.clear()
+        following = iter(rows[1:])
         for index, row in enumerate(rows):
+            after = next(following, None)
             if self.should_stop():
                 return False
             if not self._still_ours(row):
                 continue
-            pause = self._send_one(channel, transport, row)
+            pause = self._send_one(channel, transport, row, after)
             if pause is not None:
                 self._give_back([r["id"] for r in rows[index + 1 :]], due=pause)
                 return True
         return True
 
     def _send_one(
-        self, channel: Channel, transport: Transport, row: dict[str, Any]
+        self,
+        channel: Channel,
+        transport: Transport,
+        row: dict[str, Any],
+        after: dict[str, Any] | None = None,
     ) -> dt.datetime | None:
         """Send one message and record the outcome; returns when to try this channel again
-        if the provider asked us to slow down."""
+        if the provider asked us to slow down. While the provider takes in the message,
+        the one ``after`` it is rendered (CPU work that would otherwise wait); its outcome
+        is still written before that next message is handed over."""
         try:
-            job = self._job(channel, row)
+            job = self._prepared_job(channel, row)
         except Exception as error:  # a template that compiled once must still render
             log.exception("delivery %s could not be rendered", row["id"])
             self._mark(delivery_mark_failed, row, error=f"could not render: {error}")
             return None
+
+        def meanwhile() -> None:
+            if after is not None:
+                self._prepare(channel, after)
+
         try:
-            transport.send(job)
+            transport.send_then(job, before=self._settle, meanwhile=meanwhile)
         except TransportError as error:
             self._failed_attempt(row, error)
             if error.retry_after:
@@ -282,10 +397,40 @@ class _Batch:
             self._failed_attempt(row, _as_transport_error(error))
             _reconnect(transport)
             return None
-        self._mark(delivery_mark_sent, row)
+        # Handed to the database now, its answer read before the next message goes (or
+        # the database is used for anything else): see delivery_mark_sent_begin.
+        self.unsent.discard(row["id"])
+        self.unsettled = (
+            row["id"],
+            delivery_mark_sent_begin(delivery_id=row["id"], worker=self.worker),
+        )
         return None
 
+    def _settle(self) -> None:
+        """Wait for the last ``sent`` write's answer, if one is outstanding."""
+        if self.unsettled is None:
+            return
+        (delivery_id, finish), self.unsettled = self.unsettled, None
+        if not finish():
+            log.warning("delivery %s: lease lost before its outcome was written", delivery_id)
+
+    def _prepare(self, channel: Channel, row: dict[str, Any]) -> None:
+        """Render ``row``'s message ahead of its turn; a failure is kept for that turn."""
+        try:
+            self.prepared[row["id"]] = self._job(channel, row)
+        except Exception as error:  # recorded when its turn comes
+            self.prepared[row["id"]] = error
+
+    def _prepared_job(self, channel: Channel, row: dict[str, Any]) -> Job:
+        found = self.prepared.pop(row["id"], None)
+        if found is None:
+            return self._job(channel, row)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
     def _failed_attempt(self, row: dict[str, Any], error: TransportError) -> None:
+        self._settle()
         if error.permanent:
             self._mark(delivery_mark_failed, row, error=str(error))
             return
@@ -299,11 +444,13 @@ class _Batch:
         )
 
     def _mark(self, outcome: Callable[..., bool], row: dict[str, Any], **fields: Any) -> None:
+        self._settle()
         self.unsent.discard(row["id"])
         if not outcome(delivery_id=row["id"], worker=self.worker, **fields):
             log.warning("delivery %s: lease lost before its outcome was written", row["id"])
 
     def _give_back(self, ids: list[int], *, due: dt.datetime) -> None:
+        self._settle()
         self.unsent.difference_update(ids)
         deliveries_release(ids=ids, worker=self.worker, due_at=due)
 
@@ -312,47 +459,73 @@ class _Batch:
         provider), every unsent row of the batch is renewed at once, so no row's lease can
         run out while it waits its turn; rows another worker took over are skipped."""
         if time.monotonic() - self.renewed_at >= self.renew_after:
+            self._settle()
             self.unsent &= deliveries_renew(ids=list(self.unsent), worker=self.worker)
             self.renewed_at = time.monotonic()
         return row["id"] in self.unsent
 
     # One message -------------------------------------------------------------------------
 
-    def _job(self, channel: Channel, row: dict[str, Any]) -> Job:
+    def _template(self, channel: Channel, row: dict[str, Any]) -> _Template:
+        """What every message of one (touch, variant) on ``channel`` shares, worked out
+        once per batch rather than per message."""
+        key = (row["touch_id"], row["variant_id"], channel.pk)
+        found = self.templates.get(key)
+        if found is not None:
+            return found
         touch = self.touches[row["touch_id"]]
         variant = self._variant(row)
-        compiled = compiled_variant(variant)
+        found = _Template(
+            compiled=compiled_variant(variant),
+            wiifm=self._wiifm(touch["campaign_id"], variant.persona_id),
+            touch_key=f"{row['touch_id']}:{variant.pk}:{variant.updated_at.timestamp()}",
+            event=self._event(channel, touch),
+        )
+        if variant.pk == row["variant_id"]:  # not a fallback chosen for this person
+            self.templates[key] = found
+        return found
+
+    def _job(self, channel: Channel, row: dict[str, Any]) -> Job:
+        touch = self.touches[row["touch_id"]]
+        template = self._template(channel, row)
+        compiled = template.compiled
         person = _person(row)
         links = {"feed": self.feed_url}
         if row["person_id"] is not None:
             links["preferences"] = preferences_url(row["person_id"])
         context = message_context_from_row(
             person,
-            persona_wiifm=self._wiifm(touch["campaign_id"], variant.persona_id),
+            persona_wiifm=template.wiifm,
             campaign_name=touch["campaign__name"],
             links=links,
         )
         delivery_id = row["id"]
         message = compiled.render(context, link=lambda index, url: click_url(delivery_id, index))
-        html = message.html
+        html, text = message.html, message.text
         recipient = _recipient(row)
         headers: dict[str, str] = {}
         if channel.kind in MAILED:
             pixel = f'<img src="{open_pixel_url(delivery_id)}" width="1" height="1" alt="">'
             language = recipient.language if recipient else ""
-            html = email_html_document(html + pixel, lang=language)
             if "preferences" in links:
                 headers["List-Unsubscribe"] = f"<{links['preferences']}>"
+                footer_html, footer_text = email_footer(
+                    language=language,
+                    preferences_url=links["preferences"],
+                    mandatory=touch["mandatory"],
+                )
+                html, text = html + footer_html, text + footer_text
+            html = email_html_document(html + pixel, lang=language)
         return Job(
             delivery_id=delivery_id,
             message_id=row["message_id"],
-            touch_key=f"{row['touch_id']}:{variant.pk}:{variant.updated_at.timestamp()}",
+            touch_key=template.touch_key,
             recipient=recipient,
             subject=message.subject,
             html=html,
-            text=message.text,
+            text=text,
             critical=touch["critical"],
-            event=self._event(channel, touch),
+            event=template.event,
             headers=headers,
         )
 

@@ -7,6 +7,7 @@ touches the outbox: the sender records each outcome (``delivery/sender.py``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -82,6 +83,22 @@ class Transport:
     def send(self, job: Job) -> None:
         """Send one message, or raise ``TransportError``."""
         raise NotImplementedError
+
+    def send_then(
+        self, job: Job, *, before: Callable[[], None], meanwhile: Callable[[], None]
+    ) -> None:
+        """``send(job)`` with two hooks, each called exactly once (unless ``before``
+        raises, which sends nothing). ``before`` runs before the message is handed over
+        (e-mail: before DATA; here: before anything), and may raise to stop the send; the
+        sender settles the previous message's outcome write in it. ``meanwhile`` runs
+        while the provider is busy with the message where the transport can tell (e-mail:
+        between the end of DATA and the answer), else afterwards; the sender renders the
+        next message in it. ``meanwhile`` must not raise or use the database."""
+        before()
+        try:
+            self.send(job)
+        finally:
+            meanwhile()
 
     def close(self) -> None:
         """Disconnect; safe to call twice and after a failed ``open``."""

@@ -234,3 +234,43 @@ def test_it_refuses_a_job_without_a_recipient(smtp_server: SmtpServer) -> None:
 
     assert caught.value.permanent
     transport.close()
+
+
+def test_it_dot_stuffs_lines_that_start_with_a_dot(smtp_server: SmtpServer) -> None:
+    text = ".hidden?\n..two dots\nend.\n.\n"
+
+    send_all(smtp_channel(smtp_server), job(1, text=text))
+
+    [received] = smtp_server.received
+    assert received.message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert received.message.defects == []
+
+
+def test_after_a_refused_address_the_same_connection_carries_the_next_message(
+    smtp_server: SmtpServer,
+) -> None:
+    smtp_server.refuse(["gone@example.com"], "550 5.1.1 Mailbox does not exist")
+    transport = EmailTransport(smtp_channel(smtp_server))
+    transport.open()
+    try:
+        with pytest.raises(TransportError):
+            transport.send(job(1, email="gone@example.com"))
+        transport.send(job(2, email="finn@example.com"))
+    finally:
+        transport.close()
+
+    assert smtp_server.recipients() == {"finn@example.com": 1}
+    assert smtp_server.counts["connections"] == 1
+
+
+@pytest.mark.parametrize(
+    "address", ["a@example.com>\r\nRCPT TO:<b@example.com", "jörg@example.com"]
+)
+def test_it_refuses_an_address_that_cannot_go_in_an_smtp_command(
+    smtp_server: SmtpServer, address: str
+) -> None:
+    with pytest.raises(TransportError) as caught:
+        send_all(smtp_channel(smtp_server), job(1, email=address))
+
+    assert caught.value.permanent
+    assert smtp_server.received == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,8 +29,9 @@ from inward.campaigns.tests.factories import (
     make_people,
     make_touch,
 )
+from inward.delivery.management.commands.deliver import worker_identity
 from inward.delivery.materialise import touch_materialise
-from inward.delivery.models import ChannelKind, DeliverySettings, FeedItem
+from inward.delivery.models import ChannelKind, Delivery, DeliverySettings, FeedItem
 from inward.delivery.selectors import delivery_counts
 from inward.delivery.tests.harness import shared_database, worker_process
 from inward.delivery.tests.servers import SmtpServer
@@ -69,7 +71,7 @@ def test_once_writes_due_touches_sends_them_and_stops() -> None:
     assert {item.person_id for item in FeedItem.objects.all()} == {p.pk for p in people}
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.COMPLETED
-    assert "Delivering as t:" in out.getvalue()
+    assert f"Delivering as t@{socket.gethostname()[:30]}" in out.getvalue()
     assert "Stopped after handling 3 deliveries." in out.getvalue()
 
 
@@ -164,3 +166,39 @@ def test_serve_runs_the_sender_restarts_it_when_it_dies_and_stops_it(tmp_path: P
             os.killpg(serve.pid, signal.SIGKILL)
     output = serve.stdout.read().decode() if serve.stdout else ""
     assert "The sender stopped; restarting it." in output
+
+
+def test_a_worker_id_names_the_host_and_is_unique_per_process() -> None:
+    first = worker_identity("serve", host="web-1", pid=4242)
+    second = worker_identity("serve", host="web-2", pid=4242)
+    restarts = {worker_identity("serve", host="web-1", pid=4242) for _ in range(20)}
+
+    assert re.fullmatch(r"serve@web-1:4242:[0-9a-f]{4}", first)
+    assert first.rsplit(":", 1)[0] != second.rsplit(":", 1)[0]
+    assert len(restarts) > 1  # a restarted process with a reused pid is told apart
+
+
+def test_a_worker_id_fits_the_lease_column_by_shortening_the_host() -> None:
+    host = "node-" + "x" * 80 + ".cluster.example.com"
+
+    worker = worker_identity("bench-worker-1", host=host, pid=4194304)
+
+    assert len(worker) <= Delivery._meta.get_field("lease_owner").max_length == 64
+    assert worker.startswith("bench-worker-1@node-xxx")
+    assert worker.endswith(":4194304:" + worker[-4:])
+    long_name = worker_identity("n" * 100, host="h", pid=1)
+    assert len(long_name) <= 64 and long_name.endswith(long_name[-4:])
+    assert "@h:1:" in long_name
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_its_smtp_connection_from_one_batch_to_the_next(
+    smtp_server: SmtpServer,
+) -> None:
+    make_people(25)
+    _scheduled(ChannelKind.EMAIL, host=smtp_server.host, port=smtp_server.port, security="none")
+
+    call_command("deliver", "--once", "--interval", "0.01", "--batch", "10", stdout=StringIO())
+
+    assert len(smtp_server.received) == 25
+    assert smtp_server.counts["connections"] == 1

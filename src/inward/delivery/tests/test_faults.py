@@ -8,9 +8,11 @@ import datetime as dt
 import logging
 import os
 import signal
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +236,34 @@ def _terminate(url: str, pid: int) -> None:
             if gone.fetchone() is None:
                 return
             time.sleep(0.01)
+
+
+def _sent_so_far(url: str) -> int:
+    """Deliveries recorded as sent, read over a connection of its own (committed rows)."""
+    query = "SELECT count(*) FROM delivery_delivery WHERE status = 'sent'"
+    if url.startswith("sqlite"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            return int(db.execute(query).fetchone()[0])
+    with psycopg.connect(url, autocommit=True) as db:
+        row = db.execute(query).fetchone()
+        return int(row[0]) if row else 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_outcome_is_committed_before_the_next_message_is_handed_over(
+    tmp_path: Path,
+) -> None:
+    make_people(12)
+    recorded: dict[int, int] = {}
+    server = HookedSmtpServer().start()
+    try:
+        touch = _email_touch(server)
+        touch_materialise(touch=touch)
+        with shared_database(tmp_path) as url:
+            # Called as message `count` arrives, before the server answers it.
+            server.on_message = lambda count: recorded.setdefault(count, _sent_so_far(url))
+            outbox_send_batch(worker="t")
+    finally:
+        server.stop()
+
+    assert recorded == {count: count - 1 for count in range(1, 13)}

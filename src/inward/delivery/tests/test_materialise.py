@@ -354,3 +354,28 @@ def test_two_workers_writing_the_same_touch_at_once_write_it_once(tmp_path: Path
 
     assert len(reports) == 2
     assert sorted(persons) == sorted(p.pk for p in people)
+
+
+@pytest.mark.parametrize(
+    ("touch_fields", "campaign_status"),
+    [
+        ({"cancelled_at": MONDAY}, CampaignStatus.RUNNING),
+        ({"approval_status": "pending"}, CampaignStatus.RUNNING),
+        ({}, CampaignStatus.CANCELLED),
+    ],
+    ids=["touch-cancelled", "approval-withdrawn", "campaign-cancelled"],
+)
+def test_it_writes_nothing_for_a_touch_stopped_after_the_scheduler_picked_it(
+    touch_fields: dict[str, Any], campaign_status: str
+) -> None:
+    make_people(3)
+    touch = _touch()  # as the scheduler loaded it, before the cancel
+    Touch.objects.filter(pk=touch.pk).update(**touch_fields)
+    Campaign.objects.filter(pk=touch.campaign_id).update(status=campaign_status)
+
+    report = touch_materialise(touch=touch)
+
+    assert report.skipped
+    assert not Delivery.objects.filter(touch=touch).exists()
+    touch.refresh_from_db()
+    assert touch.materialised_at is None

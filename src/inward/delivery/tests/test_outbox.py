@@ -7,12 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from inward.campaigns.models import Touch
 from inward.campaigns.tests.factories import make_campaign, make_channel, make_people, make_touch
-from inward.delivery.models import Delivery, DeliveryStatus
+from inward.delivery.models import ChannelKind, Delivery, DeliveryStatus
 from inward.delivery.outbox import (
     RetryPolicy,
     deliveries_claim,
@@ -22,6 +24,7 @@ from inward.delivery.outbox import (
     delivery_mark_failed,
     delivery_mark_retry,
     delivery_mark_sent,
+    delivery_mark_sent_begin,
     delivery_message_id,
 )
 from inward.delivery.ratelimit import deliveries_claim_within_limits
@@ -251,3 +254,46 @@ def _claim_in_threads(count: int) -> dict[str, list[int]]:
     for thread in threads:
         thread.join()
     return claims
+
+
+def test_rows_given_back_become_cancelled_when_their_touch_was_cancelled() -> None:
+    rows = _outbox(3)
+    deliveries_claim(worker="w1", limit=3, now=NOW + dt.timedelta(seconds=5))
+    Touch.objects.filter(pk=rows[0].touch_id).update(cancelled_at=NOW)
+
+    status = delivery_mark_retry(delivery_id=rows[0].pk, worker="w1", attempts=1, error="451")
+    released = deliveries_release(ids=[r.pk for r in rows[1:]], worker="w1", due_at=NOW)
+
+    assert status == DeliveryStatus.PENDING
+    assert released == 2
+    assert {_status(r).status for r in rows} == {DeliveryStatus.CANCELLED}
+    assert _status(rows[0]).error == "451"
+
+
+def test_a_calendar_cancellation_given_back_stays_pending() -> None:
+    [row] = _outbox(1, kind=ChannelKind.CALENDAR)
+    Delivery.objects.filter(pk=row.pk).update(generation=1)
+    deliveries_claim(worker="w1", limit=1, now=NOW)
+    Touch.objects.filter(pk=row.touch_id).update(cancelled_at=NOW)
+
+    deliveries_release(ids=[row.pk], worker="w1", due_at=NOW)
+
+    assert _status(row).status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_handed_over_survives_the_connection_dropping(tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL hands an outcome over before reading its answer")
+    [row] = _outbox(1)
+    deliveries_claim(worker="w1", limit=1, now=NOW)
+    with shared_database(tmp_path) as url:
+        finish = delivery_mark_sent_begin(delivery_id=row.pk, worker="w1")
+        pid = connection.connection.info.backend_pid
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+        finish()  # reads the answer, or writes it again over a new connection
+        connection.close()  # the ORM does not reconnect by itself (the sender's writes do)
+
+        assert _status(row).status == DeliveryStatus.SENT

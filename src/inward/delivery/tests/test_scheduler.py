@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import psycopg
 import pytest
+from django.db import connection
 
 from inward.campaigns.models import ApprovalStatus, Campaign, CampaignStatus, Touch
 from inward.campaigns.tests.factories import (
@@ -15,8 +17,10 @@ from inward.campaigns.tests.factories import (
     make_people,
     make_touch,
 )
+from inward.delivery.materialise import LOCK_NAMESPACE
 from inward.delivery.models import ChannelKind, Delivery, DeliverySettings, DeliveryStatus
 from inward.delivery.scheduler import scheduler_tick, touches_due
+from inward.delivery.tests.harness import _postgres_url
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -128,3 +132,20 @@ def test_a_touch_that_cannot_be_written_is_reported_and_the_rest_goes_on() -> No
 
     assert len(report.errors) == 1
     assert [r.touch_id for r in report.materialised] == [good.pk]
+
+
+def test_it_reports_a_touch_another_worker_is_writing(tmp_path: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; there is no per-touch lock to wait for")
+    touch = _touch(_campaign(), NOW)
+    url = _postgres_url()
+    with psycopg.connect(url, autocommit=True) as other:  # another worker holds the lock
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, touch.pk])
+
+        busy = scheduler_tick(now=NOW)
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, touch.pk])
+
+    assert busy.in_progress == [touch.pk]
+    assert not busy.materialised and not busy.changed
+    done = scheduler_tick(now=NOW)
+    assert done.in_progress == [] and done.materialised[0].touch_id == touch.pk

@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inward.campaigns.models import Campaign, CampaignStatus, Touch, Variant
+from inward.campaigns.services import campaign_cancel
 from inward.campaigns.tests.factories import (
     make_audience,
     make_campaign,
@@ -39,7 +40,12 @@ from inward.delivery.selectors import campaign_progress, delivery_counts
 from inward.delivery.sender import outbox_send_batch
 from inward.delivery.tests.harness import HookedSmtpServer, shared_database
 from inward.delivery.tests.servers import SlackServer, SmtpServer, TeamsServer
-from inward.delivery.tracking import click_url, open_pixel_url, preferences_url
+from inward.delivery.tracking import (
+    click_url,
+    open_pixel_url,
+    preferences_person_id,
+    preferences_url,
+)
 from inward.directory.models import Person, Status
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +102,16 @@ def test_it_sends_each_person_their_own_email_and_records_it(smtp_server: SmtpSe
         message = by_address[delivery.person.email]
         assert message["Subject"] == f"Hello {delivery.person.first_name}"
         assert message["Message-ID"] == delivery.message_id
-        assert message["List-Unsubscribe"] == f"<{preferences_url(delivery.person_id)}>"
+        unsubscribe = message["List-Unsubscribe"].strip("<>")
+        token = unsubscribe.rstrip("/").rsplit("/", 1)[1]
+        assert unsubscribe.startswith(preferences_url(delivery.person_id).rsplit("/", 2)[0])
+        assert preferences_person_id(token) == delivery.person_id
         html = message.get_body(("html",)).get_content()
         text = message.get_body(("plain",)).get_content()
+        # The footer: where to change preferences, in both parts
+        assert f'href="{unsubscribe}"' in html
+        assert f"Change how Inward reaches you: {unsubscribe}" in text
+        assert "mandatory" not in text
         assert click_url(delivery.pk, 0) in html and click_url(delivery.pk, 0) in text
         assert "learn.example.com" not in html  # only through the tracked link
         assert open_pixel_url(delivery.pk) in html
@@ -349,3 +362,61 @@ def test_it_does_not_send_to_someone_who_opted_out_since(smtp_server: SmtpServer
     assert delivery.suppressed_reason == SuppressReason.OPTED_OUT
     assert rows(mandatory)[0].status == DeliveryStatus.SENT
     assert len(smtp_server.messages) == 1
+
+
+def _held_by_a_dead_worker(touch: Touch) -> None:
+    """Claimed by a worker that died: ``sending`` with a lease that has run out."""
+    deliveries_claim(worker="dead", limit=100)
+    past = timezone.now() - dt.timedelta(seconds=1)
+    Delivery.objects.filter(touch=touch).update(lease_expires_at=past)
+
+
+def test_it_cancels_what_a_dead_worker_held_when_the_campaign_was_cancelled(
+    smtp_server: SmtpServer, admin_user: Any
+) -> None:
+    make_people(3)
+    touch = written(email_channel(smtp_server))
+    _held_by_a_dead_worker(touch)
+    campaign_cancel(actor=admin_user, campaign=touch.campaign)  # leaves `sending` rows
+
+    assert outbox_send_batch(worker="t") == 3
+
+    assert smtp_server.messages == []
+    assert delivery_counts(touch=touch)["cancelled"] == 3
+
+
+def test_it_cancels_rows_of_a_cancelled_touch_in_a_live_campaign(
+    smtp_server: SmtpServer,
+) -> None:
+    make_people(2)
+    touch = written(email_channel(smtp_server))
+    Touch.objects.filter(pk=touch.pk).update(cancelled_at=timezone.now())
+
+    outbox_send_batch(worker="t")
+
+    assert smtp_server.messages == []
+    assert delivery_counts(touch=touch)["cancelled"] == 2
+
+
+def test_it_still_sends_a_calendar_cancellation_but_not_the_invite(
+    smtp_server: SmtpServer, admin_user: Any
+) -> None:
+    make_people(2)
+    starts = timezone.now() + dt.timedelta(days=3)
+    touch = written(email_channel(smtp_server, kind=ChannelKind.CALENDAR), event_starts_at=starts)
+    outbox_send_batch(worker="t", limit=1)  # one invite went out
+    _held_by_a_dead_worker(touch)  # the other was in the hands of a worker that died
+    campaign_cancel(actor=admin_user, campaign=touch.campaign)
+
+    outbox_send_batch(worker="t")
+
+    invite, cancellation = smtp_server.messages
+    [part] = [p for p in cancellation.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "CANCEL"
+    assert cancellation["To"].addresses[0].addr_spec == invite["To"].addresses[0].addr_spec
+    statuses = sorted(Delivery.objects.filter(touch=touch).values_list("generation", "status"))
+    assert statuses == [
+        (0, DeliveryStatus.CANCELLED),
+        (0, DeliveryStatus.SENT),
+        (1, DeliveryStatus.SENT),
+    ]

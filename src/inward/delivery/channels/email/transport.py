@@ -13,9 +13,11 @@ and dropped connections are transient (the next send connects anew).
 from __future__ import annotations
 
 import email.message
+import re
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr, quote
 from typing import Any
@@ -36,6 +38,7 @@ TIMEOUT_SECONDS = 30.0
 # drop idle clients, and a message must not fail only because the line went quiet.
 IDLE_CHECK_SECONDS = 10.0
 _SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+MAX_REPLY_LINE = 8192  # as smtplib
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +106,13 @@ class EmailTransport(Transport):
         self.from_addr = str(channel.config.get("from_addr") or settings.DEFAULT_FROM_EMAIL)
         self.reply_to = str(channel.config.get("reply_to") or "") or None
         self._envelope_from = parseaddr(self.from_addr)[1]
+        self._mail_from: bytes | None = None  # quoted on first use
         self._smtp: smtplib.SMTP | None = None
         self._last_used = 0.0
         self._mailer: BaseEmailBackend | None = None
         self._skeleton: EmailSkeleton | None = None
+        # ``send_then``'s hooks for the message being sent.
+        self._hooks: _Hooks | None = None
 
     def open(self) -> None:
         if self.server is None:
@@ -116,6 +122,23 @@ class EmailTransport(Transport):
 
     def send(self, job: Job) -> None:
         self.send_email(job)
+
+    def send_then(
+        self, job: Job, *, before: Callable[[], None], meanwhile: Callable[[], None]
+    ) -> None:
+        """As the base class: ``before`` runs just before DATA (after MAIL and RCPT, so
+        its wait overlaps theirs), ``meanwhile`` while the SMTP server takes in the
+        message (between the end of DATA and its reply)."""
+        hooks = _Hooks(before=[before], meanwhile=[meanwhile])  # each emptied once called
+        self._hooks = hooks
+        try:
+            self.send(job)
+        finally:
+            self._hooks = None
+            if hooks.before:  # never got as far as DATA (refused, or not e-mail at all)
+                hooks.before.pop()()
+            if hooks.meanwhile:
+                hooks.meanwhile.pop()()
 
     def send_email(
         self, job: Job, *, ics: bytes | None = None, ics_method: str = "REQUEST"
@@ -171,14 +194,17 @@ class EmailTransport(Transport):
         return self._smtp
 
     def _transact(self, to_addr: str, data: bytes) -> None:
+        if self._mail_from is None:
+            self._mail_from = envelope_address(self._envelope_from)
+        rcpt_to = envelope_address(to_addr)
         smtp = self._connection()
         try:
-            smtp.sendmail(self._envelope_from, [to_addr], data)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, reply = next(iter(error.recipients.values()))
-            raise self._refused(code, reply, f"refused {to_addr}") from error
-        except smtplib.SMTPResponseException as error:
-            raise self._refused(error.smtp_code, error.smtp_error, "refused the message") from error
+            _exchange(smtp, self._mail_from, rcpt_to, data, self._hooks)
+        except smtplib.SMTPResponseException as refused:
+            rcpt = isinstance(refused, StepRefused) and refused.step == "rcpt"
+            what = f"refused {to_addr}" if rcpt else "refused the message"
+            self._reset()
+            raise self._refused(refused.smtp_code, refused.smtp_error, what) from refused
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
             raise TransportError(
@@ -193,6 +219,16 @@ class EmailTransport(Transport):
         return TransportError(
             f"The SMTP server {what}: {code} {_text(reply)}", permanent=500 <= code < 600
         )
+
+    def _reset(self) -> None:
+        """After a refusal the transaction is still open on the server: RSET ends it so
+        the connection can carry the next message (as ``sendmail`` does)."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -227,6 +263,127 @@ class EmailTransport(Transport):
             raise TransportError(f"The mail backend failed: {error}", permanent=False) from error
 
 
+class StepRefused(smtplib.SMTPResponseException):
+    """The server turned down one step (``mail``, ``rcpt``, ``data``) of a transaction."""
+
+    def __init__(self, code: int, reply: bytes, step: str) -> None:
+        # Named after the step, as smtplib's own refusals are.
+        super().__init__(code, reply)
+        self.step = step
+
+
+def envelope_address(address: str) -> bytes:
+    """``<address>`` for MAIL FROM / RCPT TO. Addresses come from the directory and the
+    channel's settings, not from a message header, so they are not parsed again per
+    message (``smtplib.sendmail`` does, at a cost larger than building the message);
+    only what could break the command line is refused (and non-ASCII, which needs
+    SMTPUTF8). An empty address is the null sender ``<>``."""
+    if any(c in address for c in "\r\n<> ") or not address.isascii():
+        raise TransportError(f"Not a deliverable address: {address!r}", permanent=True)
+    return f"<{address}>".encode()
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _exchange(
+    smtp: smtplib.SMTP,
+    mail_from: bytes,
+    rcpt_to: bytes,
+    data: bytes,
+    hooks: _Hooks | None = None,
+) -> None:
+    """One mail transaction (MAIL, RCPT, DATA), each reply read and checked before the
+    next step; raises ``StepRefused`` for the step the server turned down. The message is
+    dot-stuffed and ended with CRLF.CRLF here (what ``smtplib.SMTP.data`` does, without
+    its per-call overhead); ``data`` has CRLF line endings already. ``hooks.before`` is
+    called before DATA (if it raises, the transaction is reset and nothing is sent),
+    ``hooks.meanwhile`` once the whole message is on its way, before the answer."""
+    sock = smtp.sock
+    if sock is None:
+        raise smtplib.SMTPServerDisconnected("not connected")
+    sock.sendall(b"MAIL FROM:" + mail_from + b"\r\n")
+    code, reply = _reply(smtp)
+    if code != 250:
+        raise StepRefused(code, reply, "mail")
+    sock.sendall(b"RCPT TO:" + rcpt_to + b"\r\n")
+    code, reply = _reply(smtp)
+    if code not in (250, 251):
+        raise StepRefused(code, reply, "rcpt")
+    if hooks is not None and hooks.before:
+        try:
+            hooks.before.pop()()
+        except BaseException:
+            _abandon(smtp)
+            raise
+    sock.sendall(b"DATA\r\n")
+    code, reply = _reply(smtp)
+    if code != 354:
+        raise StepRefused(code, reply, "data")
+    if data.startswith(b".") or b"\n." in data:
+        data = _LEADING_DOT.sub(b"..", data)
+    ending = b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n"
+    sock.sendall(data + ending)
+    if hooks is not None and hooks.meanwhile:
+        hooks.meanwhile.pop()()
+    code, reply = _reply(smtp)
+    if code != 250:
+        raise StepRefused(code, reply, "data")
+
+
+@dataclass(slots=True)
+class _Hooks:
+    before: list[Callable[[], None]]
+    meanwhile: list[Callable[[], None]]
+
+
+def _abandon(smtp: smtplib.SMTP) -> None:
+    """End a transaction that will not reach DATA (RSET), so the connection stays usable."""
+    try:
+        smtp.rset()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _reply(smtp: smtplib.SMTP) -> tuple[int, bytes]:
+    """One (possibly multi-line) reply, as ``getreply`` gives it: its code and text.
+
+    Read straight from the socket: the server says nothing until it has our command, so
+    everything that arrives is this reply, and nothing is left behind for smtplib's own
+    buffered reader (used by EHLO, RSET, NOOP and QUIT)."""
+    sock = smtp.sock
+    if sock is None:
+        raise smtplib.SMTPServerDisconnected("not connected")
+    data = sock.recv(4096)
+    if data.endswith(b"\n") and data.find(b"\n") == len(data) - 1 and data[3:4] == b" ":
+        try:  # the usual one-line reply
+            return int(data[:3]), data[4:].strip(b" \t\r\n")
+        except ValueError:
+            pass
+    while True:
+        if not data:
+            smtp.close()
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        if data.endswith(b"\n"):
+            last = data.rfind(b"\n", 0, len(data) - 1) + 1
+            if data[last + 3 : last + 4] != b"-":
+                break
+        if len(data) > MAX_REPLY_LINE:
+            smtp.close()
+            raise smtplib.SMTPResponseException(500, b"Line too long.")
+        chunk = sock.recv(4096)
+        if not chunk:
+            data = b""
+            continue
+        data += chunk
+    lines = data.split(b"\n")[:-1]
+    try:
+        code = int(lines[-1][:3])
+    except ValueError:
+        code = -1
+    return code, b"\n".join(line[4:].strip(b" \t\r") for line in lines)
+
+
 def connect(server: SmtpSettings) -> smtplib.SMTP:
     """A ready SMTP session: connected, TLS as configured, logged in. Raises a transient
     ``TransportError`` with a readable reason when any step fails."""
@@ -234,6 +391,7 @@ def connect(server: SmtpSettings) -> smtplib.SMTP:
     smtp: smtplib.SMTP | None = None
     try:
         smtp = _open_socket(server)
+        smtp.ehlo_or_helo_if_needed()  # implicit TLS has not greeted yet
         if server.security == "starttls":
             smtp.starttls(context=_tls_context(server))
             smtp.ehlo()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import threading
@@ -17,11 +18,15 @@ from django.db import DatabaseError, connection
 
 from inward.delivery.outbox import deliveries_waiting
 from inward.delivery.scheduler import scheduler_tick
-from inward.delivery.sender import outbox_send_batch
+from inward.delivery.sender import TransportPool, outbox_send_batch
 
 log = logging.getLogger("inward.delivery.deliver")
 
 PROGRESS_SECONDS = 5.0
+# Delivery.lease_owner's length: a worker id never exceeds it.
+WORKER_ID_LENGTH = 64
+# Room kept for the name part when a long host name has to be shortened.
+NAME_LENGTH = 24
 # After an error, wait this long (doubling, up to the cap) before trying again.
 DB_PAUSE_SECONDS, DB_PAUSE_CAP = 0.5, 30.0
 
@@ -38,8 +43,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--worker-id",
-            default=socket.gethostname(),
-            help="A name for this worker in leases and logs (the process id is added).",
+            default="deliver",
+            help=(
+                "A name for this worker in leases and logs; the host name, process id and "
+                "a random token are added (NAME@HOST:PID:TOKEN)."
+            ),
         )
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds to wait when idle."
@@ -50,7 +58,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = f"{options['worker_id']}:{os.getpid()}"[:64]
+        worker = worker_identity(options["worker_id"])
         loop = DeliveryLoop(
             worker=worker,
             once=options["once"],
@@ -64,12 +72,27 @@ class Command(BaseCommand):
         self.stdout.write(f"Stopped after handling {total} deliveries.")
 
 
+def worker_identity(name: str, *, host: str | None = None, pid: int | None = None) -> str:
+    """``NAME@HOST:PID:TOKEN``, unique across hosts and restarts: two machines may both run
+    process 4242, and a restarted worker may get a dead one's pid, but the random token
+    tells them apart, so no worker writes an outcome under another's lease. Fits
+    ``Delivery.lease_owner`` (64 characters): a long host name is shortened, then, if
+    still needed, the name."""
+    host = host if host is not None else socket.gethostname()
+    tail = f":{pid if pid is not None else os.getpid()}:{secrets.token_hex(2)}"
+    room = WORKER_ID_LENGTH - len(tail) - 1  # "@"
+    name = name[: max(NAME_LENGTH, room - len(host))]
+    host = host[: max(room - len(name), 0)]
+    return f"{name}@{host}{tail}"
+
+
 class DeliveryLoop:
     """Scheduler tick, then batches while there is work; waits ``interval`` when idle.
 
-    With ``once`` it returns when nothing is due or being sent (by anyone). A database
-    error ends neither: the connection is dropped, and the loop waits and tries again;
-    other errors are logged and retried the same way, except with ``once``.
+    With ``once`` it returns when nothing is due or being sent (by anyone) and no other
+    worker is still writing a due touch into the outbox. A database error ends neither:
+    the connection is dropped, and the loop waits and tries again; other errors are
+    logged and retried the same way, except with ``once``.
     """
 
     def __init__(
@@ -85,8 +108,17 @@ class DeliveryLoop:
         self._last_tick = float("-inf")
         self._last_log = time.monotonic()
         self._logged = 0
+        self._others_writing = False
+        # Connections kept open while batches follow each other; closed when idle.
+        self.transports = TransportPool()
 
     def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            self.transports.close()
+
+    def _run(self) -> int:
         pause = DB_PAUSE_SECONDS
         while not self.stop.is_set():
             try:
@@ -108,7 +140,8 @@ class DeliveryLoop:
                 continue
             if busy:
                 continue
-            if self.once and not deliveries_waiting():
+            # Another worker still writing a due touch: its deliveries are on their way.
+            if self.once and not self._others_writing and not deliveries_waiting():
                 break
             self.stop.wait(self.interval)
         self._progress(force=True)
@@ -118,12 +151,16 @@ class DeliveryLoop:
         """One round; True when it did something (so the next round comes at once)."""
         ticked = self._tick(force=False)
         claimed = outbox_send_batch(
-            worker=self.worker, limit=self.batch, should_stop=self.stop.is_set
+            worker=self.worker,
+            limit=self.batch,
+            should_stop=self.stop.is_set,
+            transports=self.transports,
         )
         self.handled += claimed
         self._progress()
         if claimed:
             return True
+        self.transports.close()  # idle: no connection left hanging until the next send
         if ticked is None:  # idle: look for due touches now rather than at the next tick
             ticked = self._tick(force=True)
         return bool(ticked)
@@ -135,6 +172,7 @@ class DeliveryLoop:
             return None
         self._last_tick = time.monotonic()
         report = scheduler_tick()
+        self._others_writing = bool(report.in_progress)
         for result in report.materialised:
             log.info("touch %s written to the outbox: %s", result.touch_id, result.counts)
         for slug in report.started:
