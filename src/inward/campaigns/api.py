@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -30,13 +31,21 @@ from inward.campaigns.access import (
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.models import Campaign, Touch
 from inward.delivery.models import Channel
-from inward.delivery.selectors import delivery_counts
+from inward.delivery.selectors import counts_for_viewer, delivery_counts, viewer_minimum
 
 router = Router(tags=["campaigns"])
 
 # Codes that mean "not now, given the campaign's state" rather than "bad input".
 CONFLICT_CODES = frozenset(
-    {"transition", "slug_taken", "not_editable", "not_in_review", "not_approved", "touch_sent"}
+    {
+        "transition",
+        "slug_taken",
+        "not_editable",
+        "not_in_review",
+        "not_approved",
+        "touch_sent",
+        "stale",
+    }
 )
 
 
@@ -82,6 +91,8 @@ class TouchOut(Schema):
     approval_status: str
     scheduled_at: dt.datetime | None
     variants: list[VariantOut]
+    # What an approval must name: the touch as the approver read it (touch_version).
+    version: str
 
 
 class PersonaWiifm(Schema):
@@ -176,12 +187,23 @@ class VariantIn(Schema):
 
 class Decision(Schema):
     comment: str = ""
+    version: str | None = None
+
+
+class Approval(Decision):
+    """An approval names the ``version`` of the touch it was given for (a touch's
+    ``version`` in the campaign detail): a touch changed since is refused with 409."""
+
+    version: str
 
 
 class StatusOut(Schema):
     slug: str
     status: str
-    deliveries: dict[str, int]
+    # A count from 1 to min_group_size - 1 is null for anyone but admins.
+    deliveries: dict[str, int | None]
+    suppressed_small_groups: bool
+    min_group_size: int
 
 
 def _user(request: HttpRequest) -> User:
@@ -194,6 +216,7 @@ def _touch_out(touch: Touch) -> dict[str, Any]:
         **{name: getattr(touch, name) for name in TouchOut.model_fields if hasattr(touch, name)},
         "channel": touch.channel.slug,
         "condition_touch": touch.condition_touch_id,
+        "version": selectors.touch_version(touch),
         "variants": [
             {
                 "id": v.pk,
@@ -209,6 +232,8 @@ def _touch_out(touch: Touch) -> dict[str, Any]:
 
 def _campaign_out(campaign: Campaign) -> dict[str, Any]:
     simple = {n: getattr(campaign, n) for n in CampaignOut.model_fields if hasattr(campaign, n)}
+    # Each touch's version reads these; touches share this campaign instance.
+    prefetch_related_objects([campaign], "exclusions", "campaignpersona_set")
     personas = campaign.campaignpersona_set.select_related("persona")
     return {
         **simple,
@@ -368,10 +393,12 @@ def _in_campaign(touch: Touch, slug: str) -> Touch:
 
 
 @router.post("/{slug}/touches/{touch_id}/approve", response=TouchOut)
-def approve_touch(request: HttpRequest, slug: str, touch_id: int, body: Decision) -> dict[str, Any]:
+def approve_touch(request: HttpRequest, slug: str, touch_id: int, body: Approval) -> dict[str, Any]:
     touch = _in_campaign(access_touch_for_approval(request.user, touch_id), slug)
     with refusals():
-        services.touch_approve(actor=_user(request), touch=touch, comment=body.comment)
+        services.touch_approve(
+            actor=_user(request), touch=touch, comment=body.comment, version=body.version
+        )
     return _touch_out(touch)
 
 
@@ -381,7 +408,9 @@ def request_changes(
 ) -> dict[str, Any]:
     touch = _in_campaign(access_touch_for_approval(request.user, touch_id), slug)
     with refusals():
-        services.touch_request_changes(actor=_user(request), touch=touch, comment=body.comment)
+        services.touch_request_changes(
+            actor=_user(request), touch=touch, comment=body.comment, version=body.version
+        )
     return _touch_out(touch)
 
 
@@ -416,8 +445,12 @@ def cancel_campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.get("/{slug}/status", response=StatusOut)
 def campaign_status(request: HttpRequest, slug: str) -> dict[str, Any]:
     campaign = access_campaign(request.user, slug)
+    minimum = viewer_minimum(request.user)
+    deliveries = counts_for_viewer(delivery_counts(campaign=campaign), minimum=minimum)
     return {
         "slug": campaign.slug,
         "status": campaign.status,
-        "deliveries": delivery_counts(campaign=campaign),
+        "deliveries": deliveries,
+        "suppressed_small_groups": None in deliveries.values(),
+        "min_group_size": minimum,
     }

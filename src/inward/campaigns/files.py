@@ -345,6 +345,7 @@ class _Applier:
     def __init__(self, plan: Plan, actor: User | None, problems: Problems) -> None:
         self.plan, self.actor, self.problems = plan, actor, problems
         self.report = ApplyReport(slug=plan.slug)
+        self.rule_changed = False
 
     def attempt(self, path: str, work: Callable[..., Any], **kwargs: Any) -> Any:
         """``work(**kwargs)`` in a savepoint; FAILED (and a problem at ``path``) if it
@@ -379,6 +380,11 @@ class _Applier:
         campaign = self.attempt("", self.campaign, fields=fields)
         if campaign is FAILED:
             return self.report
+        if self.rule_changed and not self.report.created:
+            self.attempt(
+                "audience.rule", services.campaign_audience_changed,
+                actor=self.actor, campaign=campaign,
+            )  # fmt: skip
         self.personas(campaign)
         self.touches(campaign)
         return self.report
@@ -399,6 +405,7 @@ class _Applier:
                 description=audience.description, actor=self.actor,
             )  # fmt: skip
             self.report.changes.append(f"changed the rule of audience {slug}")
+            self.rule_changed = True
         return audience
 
     def external(self) -> ExternalCampaign:

@@ -9,6 +9,7 @@ after. Every generated touch is a normal touch: editable, approved like any othe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,8 @@ from inward.campaigns.services import _common
 from inward.campaigns.services.campaigns import campaign_update
 from inward.campaigns.services.touches import touch_create, variant_save
 from inward.delivery.models import Channel, ChannelKind
+
+_BRACE = re.compile(r"[{}]")
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,11 @@ def _channel_for(kinds: tuple[str, ...]) -> Channel:
 
 
 def _literal(text: str) -> str:
-    """``text`` safe to put into a Jinja template as plain words."""
-    return text.replace("{", "&#123;").replace("}", "&#125;")
+    """``text`` as plain words inside a Jinja template: each brace becomes an expression
+    printing it (``{{ '{' }}``), so ``{{``, ``{%`` and ``{#`` in a name are words, not
+    template syntax. Not HTML entities: the subject is plain text, where ``&#123;``
+    would be shown as is."""
+    return _BRACE.sub(lambda brace: "{{ '" + brace.group() + "' }}", text)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -61,6 +62,33 @@ def campaign_touches(*, campaign: Campaign) -> list[Touch]:
         .prefetch_related(Prefetch("variants", queryset=variants))
         .order_by("position", "id")
     )
+
+
+def touch_version(touch: Touch) -> str:
+    """A short fingerprint of what an approver sees of ``touch``: its settings and time,
+    its words (every variant), and the campaign parts messages carry (name, audience,
+    exclusions, dates, each persona's what's-in-it-for-me). Any change to one of them
+    gives another version, so an approval names the words it was given for.
+
+    Reads ``touch.variants.all()``, ``campaign.exclusions.all()`` and
+    ``campaign.campaignpersona_set.all()``: prefetch them when fingerprinting a list.
+    """
+    campaign = touch.campaign
+    parts: list[object] = [
+        touch.pk, _instant(touch.updated_at), _instant(touch.scheduled_at), touch.position,
+        sorted((v.pk, _instant(v.updated_at)) for v in touch.variants.all()),
+        campaign.name, campaign.audience_id, _instant(campaign.starts_at),
+        _instant(campaign.ends_at),
+        campaign.time_zone, campaign.external_campaign_id,
+        sorted(a.pk for a in campaign.exclusions.all()),
+        sorted((p.persona_id, p.wiifm) for p in campaign.campaignpersona_set.all()),
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def _instant(value: dt.datetime | None) -> float | None:
+    # Not repr(): one database hands back UTC as zoneinfo, another as datetime.timezone.
+    return None if value is None else value.timestamp()
 
 
 def approvals_inbox(*, user: AnyUser) -> QuerySet[Touch]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inward.campaigns.views import approvals, calendar, campaigns, external, journey
+from inward.campaigns.views import approvals, calendar, campaigns, events, external, journey
 
 app_name = "campaigns"
 urlpatterns = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("<slug:slug>/touches/<int:touch_id>/", journey.touch_edit, name="touch_edit"),
     path("<slug:slug>/touches/<int:touch_id>/delete/", journey.touch_delete, name="touch_delete"),
     path("<slug:slug>/touches/<int:touch_id>/move/", journey.touch_move, name="touch_move"),
+    path("<slug:slug>/touches/<int:touch_id>/event/", events.touch_event, name="touch_event"),
     path(
         "<slug:slug>/touches/<int:touch_id>/variants/new/",
         journey.variant_create,

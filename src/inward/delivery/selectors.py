@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q
 
+from inward.accounts.access import AnyUser, is_admin
 from inward.campaigns.models import Campaign, Touch
 from inward.delivery.models import Delivery, DeliveryStatus
 
@@ -39,44 +41,99 @@ def delivery_counts(
     return counts
 
 
+def viewer_minimum(user: AnyUser) -> int:
+    """The smallest group whose delivery counts ``user`` may see: admins see exact
+    numbers (1), everyone else ``INWARD_MIN_GROUP_SIZE``: in a small audience, "1
+    opened" or "1 suppressed" says what one person did."""
+    return 1 if is_admin(user) else settings.INWARD_MIN_GROUP_SIZE
+
+
+def small_hidden(n: int, *, minimum: int) -> int | None:
+    """``n``, or None when it is 1 to ``minimum - 1``: a count that small can point at
+    people (the one person who opted out, the two who opened). 0 stays 0."""
+    return None if 0 < n < minimum else n
+
+
+def counts_for_viewer(counts: dict[str, int], *, minimum: int) -> dict[str, int | None]:
+    """``delivery_counts`` with every small count hidden (``small_hidden``); ``minimum``
+    1 shows everything."""
+    return {status: small_hidden(n, minimum=minimum) for status, n in counts.items()}
+
+
 @dataclass(frozen=True)
 class TouchProgress:
+    """One touch's deliveries. A count is None when it is hidden as too small (1 to
+    ``minimum - 1``); ``opened``/``clicked`` are None whenever the touch has fewer than
+    ``minimum`` deliveries, since then even a 0 says something about the few."""
+
     touch_id: int
     name: str
     scheduled_at: dt.datetime | None
     materialised: bool
-    counts: dict[str, int]
-    opened: int
-    clicked: int
+    counts: dict[str, int | None]
+    opened: int | None
+    clicked: int | None
 
 
 @dataclass(frozen=True)
 class CampaignProgress:
     """A campaign's outbox at a glance: counts per status overall and per touch.
     ``finished`` counts deliveries that will not change any more; ``percent`` is their
-    share of all deliveries written so far (100 when there are none)."""
+    share of all deliveries written so far (100 when there are none).
 
-    counts: dict[str, int]
-    total: int
-    finished: int
-    opened: int
-    clicked: int
+    Counts under ``minimum`` are None (see ``TouchProgress``); ``percent`` is None when
+    the total or the finished count is; ``suppressed`` says whether anything was hidden.
+    ``minimum`` 1 (the default, for admins and the console) hides nothing.
+    """
+
+    counts: dict[str, int | None]
+    total: int | None
+    finished: int | None
+    opened: int | None
+    clicked: int | None
     touches: list[TouchProgress] = field(default_factory=list)
+    minimum: int = 1
 
     @property
-    def percent(self) -> int:
+    def percent(self) -> int | None:
+        if self.total is None or self.finished is None:
+            return None
         return 100 if not self.total else self.finished * 100 // self.total
 
+    @property
+    def suppressed(self) -> bool:
+        values: list[int | None] = [self.total, self.finished, self.opened, self.clicked]
+        values += self.counts.values()
+        for touch in self.touches:
+            values += [touch.opened, touch.clicked, *touch.counts.values()]
+        return None in values
 
-def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
-    """Per-touch and overall delivery counts of ``campaign``, in two queries."""
-    touches = list(
-        campaign.touches.order_by("position", "id").values(
-            "id", "name", "scheduled_at", "materialised_at"
+
+@dataclass
+class _Tally:
+    counts: dict[str, int] = field(default_factory=_zeros)
+    opened: int = 0
+    clicked: int = 0
+
+    def add(self, other: _Tally) -> None:
+        for status, n in other.counts.items():
+            self.counts[status] += n
+        self.opened += other.opened
+        self.clicked += other.clicked
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def engagement(self, minimum: int) -> tuple[int | None, int | None]:
+        if self.total() < minimum:
+            return None, None
+        return small_hidden(self.opened, minimum=minimum), small_hidden(
+            self.clicked, minimum=minimum
         )
-    )
-    per_touch: dict[int, dict[str, int]] = {t["id"]: _zeros() for t in touches}
-    engaged: dict[int, tuple[int, int]] = {}
+
+
+def _tallies(campaign: Campaign) -> dict[int, _Tally]:
+    tallies: dict[int, _Tally] = {}
     rows = (
         Delivery.objects.filter(touch__campaign=campaign)
         .order_by()
@@ -88,32 +145,46 @@ def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
         )
     )
     for row in rows:
-        per_touch.setdefault(row["touch_id"], _zeros())[row["status"]] = row["n"]
-        opened, clicked = engaged.get(row["touch_id"], (0, 0))
-        engaged[row["touch_id"]] = (opened + row["opened"], clicked + row["clicked"])
-    progress = [
-        TouchProgress(
-            touch_id=t["id"],
-            name=t["name"],
-            scheduled_at=t["scheduled_at"],
-            materialised=t["materialised_at"] is not None,
-            counts=per_touch[t["id"]],
-            opened=engaged.get(t["id"], (0, 0))[0],
-            clicked=engaged.get(t["id"], (0, 0))[1],
+        tally = tallies.setdefault(row["touch_id"], _Tally())
+        tally.counts[row["status"]] = row["n"]
+        tally.opened += row["opened"]
+        tally.clicked += row["clicked"]
+    return tallies
+
+
+def campaign_progress(*, campaign: Campaign, minimum: int = 1) -> CampaignProgress:
+    """Per-touch and overall delivery counts of ``campaign``, in two queries, with
+    counts under ``minimum`` hidden (pass ``settings.INWARD_MIN_GROUP_SIZE`` for anyone
+    but admins)."""
+    touches = list(
+        campaign.touches.order_by("position", "id").values(
+            "id", "name", "scheduled_at", "materialised_at"
         )
-        for t in touches
-    ]
-    counts = _zeros()
-    for touch_counts in per_touch.values():
-        for status, n in touch_counts.items():
-            counts[status] += n
+    )
+    tallies = _tallies(campaign)
+    overall = _Tally()
+    progress = []
+    for t in touches:
+        tally = tallies.get(t["id"], _Tally())
+        overall.add(tally)
+        opened, clicked = tally.engagement(minimum)
+        progress.append(
+            TouchProgress(
+                touch_id=t["id"], name=t["name"], scheduled_at=t["scheduled_at"],
+                materialised=t["materialised_at"] is not None,
+                counts=counts_for_viewer(tally.counts, minimum=minimum),
+                opened=opened, clicked=clicked,
+            )
+        )  # fmt: skip
+    opened, clicked = overall.engagement(minimum)
     return CampaignProgress(
-        counts=counts,
-        total=sum(counts.values()),
-        finished=sum(counts[s] for s in FINISHED),
-        opened=sum(t.opened for t in progress),
-        clicked=sum(t.clicked for t in progress),
+        counts=counts_for_viewer(overall.counts, minimum=minimum),
+        total=small_hidden(overall.total(), minimum=minimum),
+        finished=small_hidden(sum(overall.counts[s] for s in FINISHED), minimum=minimum),
+        opened=opened,
+        clicked=clicked,
         touches=progress,
+        minimum=minimum,
     )
 
 

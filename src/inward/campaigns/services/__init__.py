@@ -11,6 +11,7 @@ from inward.campaigns.launch_kit import launch_kit_generate
 from inward.campaigns.services.calendar_invites import calendar_resend, touch_event_move
 from inward.campaigns.services.campaigns import (
     CAMPAIGN_FIELDS,
+    campaign_audience_changed,
     campaign_brief_missing,
     campaign_cancel,
     campaign_create,
@@ -51,6 +52,7 @@ __all__ = [
     "blackout_create",
     "blackout_delete",
     "calendar_resend",
+    "campaign_audience_changed",
     "campaign_brief_missing",
     "campaign_cancel",
     "campaign_create",

@@ -12,7 +12,7 @@ from inward.accounts import access
 from inward.accounts.models import User
 from inward.audit.services import audit_record
 from inward.campaigns.errors import CampaignError
-from inward.campaigns.models import Campaign
+from inward.campaigns.models import Campaign, Touch
 from inward.campaigns.states import EDITABLE
 
 
@@ -29,6 +29,30 @@ def require_editable(campaign: Campaign) -> None:
             _("A campaign that is %(status)s can no longer be changed.")
             % {"status": campaign.get_status_display().lower()},
         )
+
+
+def lock_campaign(campaign: Campaign) -> None:
+    """Hold the campaign's row until the transaction ends and read its current status
+    into ``campaign``. Call inside ``transaction.atomic``.
+
+    Lock order, everywhere: the campaign first, then its touches. Writers that change a
+    touch and may then move the campaign (a touch edit sending it back to review) and
+    approvers that move the campaign after approving a touch so never wait on each
+    other in a circle.
+    """
+    campaign.status = (
+        Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
+    )
+
+
+def lock_touch(touch: Touch) -> None:
+    """Lock ``touch``'s campaign and then ``touch`` (see ``lock_campaign``), and read the
+    touch's current state into it; what it is compared against or changed from is then
+    what other writers committed. Call inside ``transaction.atomic``."""
+    lock_campaign(touch.campaign)
+    fresh = Touch.objects.select_for_update().get(pk=touch.pk)
+    for field in Touch._meta.concrete_fields:
+        setattr(touch, field.attname, getattr(fresh, field.attname))
 
 
 def audit(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inward.accounts.models import User
 from inward.audiences.models import Audience, Persona
@@ -29,9 +30,12 @@ from inward.campaigns.models import (
 )
 from inward.campaigns.services import _common
 from inward.campaigns.services.calendar_invites import calendar_resend
-from inward.campaigns.services.review import review_settle
+from inward.campaigns.services.review import campaign_reopen, require_not_running, review_settle
 from inward.campaigns.states import campaign_transition, transition_check
 from inward.delivery.models import ChannelKind, Delivery, DeliveryStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Fields campaign_create and campaign_update accept (besides ``exclusions``).
 CAMPAIGN_FIELDS = frozenset(
@@ -54,6 +58,17 @@ CAMPAIGN_FIELDS = frozenset(
 )
 # A change to one of these moves the touches.
 TIMING_FIELDS = frozenset({"starts_at", "time_zone", "external_campaign"})
+# A change to one of these changes what recipients get (who, when, the words of
+# ``{{ campaign.name }}``): channel owners review it again.
+REVIEWED_FIELDS: dict[str, StrOrPromise] = {
+    "name": gettext_lazy("name"),
+    "audience": gettext_lazy("audience"),
+    "exclusions": gettext_lazy("exclusions"),
+    "starts_at": gettext_lazy("start"),
+    "ends_at": gettext_lazy("end"),
+    "time_zone": gettext_lazy("time zone"),
+    "external_campaign": gettext_lazy("external campaign"),
+}
 
 
 def _check_slug(slug: str) -> None:
@@ -118,67 +133,105 @@ def campaign_update(
 ) -> list[str]:
     """Change campaign fields (``CAMPAIGN_FIELDS``; ``exclusions=[...]`` replaces the list).
 
-    Returns the names of what changed (empty: nothing was written, nothing audited).
-    A change of start, time zone or external campaign moves the touches.
+    Returns the names of what changed (empty: nothing was written, nothing audited, even
+    for a campaign past editing). A change of start, time zone or external campaign moves
+    the touches. A change to what recipients get (``REVIEWED_FIELDS``) needs every touch
+    approved again and sends an approved or scheduled campaign back to review; once the
+    campaign runs it is refused. Locks the campaign row.
     """
     _common.require_editor(actor)
     exclusions: Iterable[Audience] | None = fields.pop("exclusions", None)
     _common.unknown_fields(fields, CAMPAIGN_FIELDS)
+    fields = {name: value for name, value in fields.items() if getattr(campaign, name) != value}
+    new_exclusions = _exclusions_change(campaign, exclusions)
+    if not fields and new_exclusions is None:
+        return []
+    _common.lock_campaign(campaign)
     if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED):
         _common.require_editable(campaign)
+    touched = {*fields, *(["exclusions"] if new_exclusions is not None else [])}
+    reviewed = [name for name in REVIEWED_FIELDS if name in touched]
+    if reviewed:
+        require_not_running(campaign, ", ".join(str(REVIEWED_FIELDS[n]) for n in reviewed))
     changed = _common.assign(campaign, fields)
-    if changed:
-        _check_fields(campaign)
-        campaign.save(update_fields=[*changed, "updated_at"])
-    if exclusions is not None and _exclusions_set(campaign, exclusions):
+    _check_fields(campaign)
+    # updated_at moves for the exclusions too: approvers' versions notice it.
+    campaign.save(update_fields=[*changed, "updated_at"])
+    if new_exclusions is not None:
+        campaign.exclusions.set(new_exclusions)
         changed.append("exclusions")
-    if changed:
-        data = {name: _common.printable(fields.get(name)) for name in changed}
-        _common.audit(actor, "campaign.update", campaign, f"changed {', '.join(changed)}", **data)
+    data = {name: _common.printable(fields.get(name)) for name in changed}
+    _common.audit(actor, "campaign.update", campaign, f"changed {', '.join(changed)}", **data)
     if TIMING_FIELDS & set(changed):
         campaign_reschedule(campaign=campaign)
+    if reviewed:
+        campaign_reopen(actor=actor, campaign=campaign, summary=f"changed {', '.join(reviewed)}")
     return changed
 
 
-def _exclusions_set(campaign: Campaign, exclusions: Iterable[Audience]) -> bool:
+def _exclusions_change(
+    campaign: Campaign, exclusions: Iterable[Audience] | None
+) -> list[int] | None:
+    """The audience ids to exclude, or None when ``exclusions`` leaves them as they are."""
+    if exclusions is None:
+        return None
     wanted = {audience.pk for audience in exclusions}
     if wanted == set(campaign.exclusions.values_list("pk", flat=True)):
-        return False
-    campaign.exclusions.set(list(wanted))
-    return True
+        return None
+    return sorted(wanted)
 
 
 @transaction.atomic
 def campaign_persona_set(
     *, actor: User | None, campaign: Campaign, persona: Persona, wiifm: str
 ) -> bool:
-    """Write the what's-in-it-for-me of ``persona`` in this campaign; True if it changed."""
+    """Write the what's-in-it-for-me of ``persona`` in this campaign; True if it changed.
+
+    Messages carry it (``{{ persona.wiifm }}``): a change needs the touches approved
+    again, like ``campaign_update``'s reviewed fields, and is refused once running."""
     _common.require_editor(actor)
-    row, created = CampaignPersona.objects.get_or_create(
-        campaign=campaign, persona=persona, defaults={"wiifm": wiifm}
-    )
-    if not created and row.wiifm == wiifm:
+    row = CampaignPersona.objects.filter(campaign=campaign, persona=persona).first()
+    if row is not None and row.wiifm == wiifm:
         return False
-    if not created:
+    _common.lock_campaign(campaign)
+    require_not_running(campaign, _("what's-in-it-for-me"))
+    if row is None:
+        CampaignPersona.objects.create(campaign=campaign, persona=persona, wiifm=wiifm)
+    else:
         row.wiifm = wiifm
         row.save(update_fields=["wiifm", "updated_at"])
     _common.audit(
         actor, "campaign.persona", campaign, f"wiifm for {persona.name}", persona=persona.pk
     )
+    campaign_reopen(actor=actor, campaign=campaign, summary=f"changed wiifm of {persona.name}")
     return True
 
 
 @transaction.atomic
 def campaign_persona_remove(*, actor: User | None, campaign: Campaign, persona: Persona) -> None:
+    """Drop ``persona``'s what's-in-it-for-me; like ``campaign_persona_set``, the touches
+    need approval again, and a running campaign refuses."""
     _common.require_editor(actor)
-    if CampaignPersona.objects.filter(campaign=campaign, persona=persona).delete()[0]:
-        _common.audit(
-            actor,
-            "campaign.persona_remove",
-            campaign,
-            f"removed {persona.name}",
-            persona=persona.pk,
-        )
+    rows = CampaignPersona.objects.filter(campaign=campaign, persona=persona)
+    if not rows.exists():
+        return
+    _common.lock_campaign(campaign)
+    require_not_running(campaign, _("what's-in-it-for-me"))
+    rows.delete()
+    _common.audit(
+        actor, "campaign.persona_remove", campaign, f"removed {persona.name}", persona=persona.pk
+    )
+    campaign_reopen(actor=actor, campaign=campaign, summary=f"removed wiifm of {persona.name}")
+
+
+@transaction.atomic
+def campaign_audience_changed(*, actor: User | None, campaign: Campaign) -> None:
+    """The rule of the campaign's own audience changed (a campaign file's inline rule):
+    who gets the messages changed, as with a new ``audience`` in ``campaign_update``."""
+    _common.require_editor(actor)
+    _common.lock_campaign(campaign)
+    require_not_running(campaign, str(REVIEWED_FIELDS["audience"]))
+    campaign_reopen(actor=actor, campaign=campaign, summary="changed the audience rule")
 
 
 def campaign_brief_missing(campaign: Campaign) -> list[str]:
@@ -245,14 +298,6 @@ def campaign_submit(*, actor: User | None, campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _lock(campaign: Campaign) -> None:
-    """Hold the campaign's row until the transaction ends (a launch and a cancel, or the
-    scheduler, do not interleave), and read its current status into ``campaign``."""
-    campaign.status = (
-        Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
-    )
-
-
 def _blackout_days(campaign: Campaign, touches: list[Touch]) -> dict[int, Blackout]:
     tz = scheduling.zone(campaign.time_zone)
     days = {t.pk: t.scheduled_at.astimezone(tz).date() for t in touches if t.scheduled_at}
@@ -268,7 +313,7 @@ def campaign_launch(*, actor: User | None, campaign: Campaign) -> Campaign:
     Touches whose time has passed go out on the scheduler's next tick.
     """
     _common.require_editor(actor)
-    _lock(campaign)
+    _common.lock_campaign(campaign)
     transition_check(campaign, "launch")
     if campaign.audience_id is None:
         raise CampaignError("incomplete", _("Choose an audience."))
@@ -330,7 +375,7 @@ def campaign_cancel(*, actor: User | None, campaign: Campaign) -> int:
     deliveries the sender sends as METHOD:CANCEL). Returns how many deliveries it
     cancelled. Deliveries being sent right now finish."""
     _common.require_editor(actor)
-    _lock(campaign)
+    _common.lock_campaign(campaign)
     transition_check(campaign, "cancel")
     now = timezone.now()
     cancelled = Delivery.objects.filter(
@@ -350,19 +395,22 @@ def campaign_cancel(*, actor: User | None, campaign: Campaign) -> int:
 
 def campaign_mark_running(*, campaign: Campaign, actor: User | None = None) -> Campaign:
     """Scheduled → running (the scheduler, when the first touch goes out). A campaign that
-    is running already is left as it is."""
-    if campaign.status == CampaignStatus.RUNNING:
-        return campaign
+    is running already is left as it is. Reads the status under the campaign's lock: one
+    sent back to review meanwhile is refused (CampaignError), not overwritten."""
     with transaction.atomic():
+        _common.lock_campaign(campaign)
+        if campaign.status == CampaignStatus.RUNNING:
+            return campaign
         return campaign_transition(campaign=campaign, action="run", actor=actor)
 
 
 def campaign_mark_completed(*, campaign: Campaign, actor: User | None = None) -> Campaign:
     """Scheduled or running → completed (the scheduler, when every touch went out).
-    A completed campaign is left as it is."""
-    if campaign.status == CampaignStatus.COMPLETED:
-        return campaign
+    A completed campaign is left as it is. Reads the status under the campaign's lock."""
     with transaction.atomic():
+        _common.lock_campaign(campaign)
+        if campaign.status == CampaignStatus.COMPLETED:
+            return campaign
         return campaign_transition(campaign=campaign, action="complete", actor=actor)
 
 

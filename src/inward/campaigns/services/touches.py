@@ -24,9 +24,11 @@ from inward.campaigns.models import (
     Touch,
     Variant,
 )
+from inward.campaigns.selectors import touch_version
 from inward.campaigns.services import _common
 from inward.campaigns.services.campaigns import campaign_reschedule
-from inward.campaigns.services.review import review_settle, touch_changed
+from inward.campaigns.services.review import campaign_reopen, review_settle, touch_changed
+from inward.campaigns.states import NEEDS_REVIEW_AGAIN
 from inward.delivery.models import Channel
 
 TOUCH_FIELDS = frozenset(
@@ -75,8 +77,9 @@ def touch_create(
     """A new touch at the end of the journey, waiting for its channel owner's approval.
     Adding one to an approved or scheduled campaign sends the campaign back to review."""
     _common.require_editor(actor)
-    _common.require_editable(campaign)
     _common.unknown_fields(fields, TOUCH_FIELDS)
+    _common.lock_campaign(campaign)
+    _common.require_editable(campaign)
     last = campaign.touches.aggregate(p=Max("position"))["p"]
     touch = Touch(
         campaign=campaign,
@@ -97,9 +100,11 @@ def touch_create(
 @transaction.atomic
 def touch_update(*, actor: User | None, touch: Touch, **fields: Any) -> list[str]:
     """Change a touch; returns what changed (empty: nothing written). A change to an
-    approved touch needs approval again (``touch_changed``)."""
+    approved touch needs approval again (``touch_changed``). Locks the campaign and the
+    touch, so an approval of the touch waits for the change or sees it."""
     _common.require_editor(actor)
     _common.unknown_fields(fields, TOUCH_FIELDS)
+    _common.lock_touch(touch)
     if all(getattr(touch, name) == value for name, value in fields.items()):
         return []  # even for a campaign past editing: a file applied again changes nothing
     _common.require_editable(touch.campaign)
@@ -120,41 +125,54 @@ def touch_update(*, actor: User | None, touch: Touch, **fields: Any) -> list[str
 @transaction.atomic
 def touch_delete(*, actor: User | None, touch: Touch) -> None:
     """Remove a touch not yet written to the outbox. Touches that depended on it (a
-    condition) then go to everyone, and are audited as such."""
+    condition) then go to everyone, and are audited as such. The journey of an approved
+    or scheduled campaign changed shape: it goes back to review (``campaign_reopen``)."""
     _common.require_editor(actor)
     campaign = touch.campaign
+    _common.lock_touch(touch)
     _common.require_editable(campaign)
     if touch.materialised_at is not None:
         raise CampaignError("touch_sent", _("This touch has gone out; it cannot be removed."))
     dependants = list(campaign.touches.filter(condition_touch=touch).values_list("name", flat=True))
     campaign.touches.filter(condition_touch=touch).update(
-        condition=Condition.ALL, condition_touch=None
+        condition=Condition.ALL, condition_touch=None, updated_at=timezone.now()
     )
     _common.audit(
         actor, "touch.delete", campaign, f"removed {touch.name}", touch=touch.pk,
         conditions_dropped=dependants,
     )  # fmt: skip
+    name = touch.name
     touch.delete()
     campaign_reschedule(campaign=campaign)
-    review_settle(campaign=campaign, actor=actor)
+    if campaign.status in NEEDS_REVIEW_AGAIN:
+        campaign_reopen(actor=actor, campaign=campaign, summary=f"removed {name}")
+    else:
+        review_settle(campaign=campaign, actor=actor)
 
 
 @transaction.atomic
 def touches_reorder(*, actor: User | None, campaign: Campaign, order: Sequence[int]) -> None:
     """Put the touches in the order of the ids in ``order`` (every touch, once).
 
-    Times that count from the previous touch move with the new order.
+    Times that count from the previous touch move with the new order, so an approved or
+    scheduled campaign goes back to review (``campaign_reopen``). The same order again
+    writes nothing.
     """
     _common.require_editor(actor)
+    _common.lock_campaign(campaign)
     _common.require_editable(campaign)
-    touches = {t.pk: t for t in campaign.touches.all()}
+    touches = {t.pk: t for t in campaign.touches.order_by("position", "id")}
     if sorted(order) != sorted(touches):
         raise CampaignError("order", _("The new order must list every touch once."))
+    if list(order) == list(touches):
+        return
     for position, pk in enumerate(order):
         touches[pk].position = position
     Touch.objects.bulk_update(touches.values(), ["position"])
     _common.audit(actor, "touch.reorder", campaign, "reordered the journey", order=list(order))
     campaign_reschedule(campaign=campaign)
+    if campaign.status in NEEDS_REVIEW_AGAIN:
+        campaign_reopen(actor=actor, campaign=campaign, summary="reordered the journey")
 
 
 def _compile(subject: str, body: str) -> None:
@@ -181,8 +199,10 @@ def variant_save(
 ) -> Variant:
     """Create or change the words of ``touch`` for (language, persona); ``language=""``
     with no persona is the fallback. Templates are compiled now: a syntax error or an
-    unknown variable is a CampaignError("template") with ``field`` and ``line``."""
+    unknown variable is a CampaignError("template") with ``field`` and ``line``. Locks the
+    campaign and the touch (see ``touch_update``)."""
     _common.require_editor(actor)
+    _common.lock_touch(touch)
     language = language.strip()
     variant = Variant.objects.filter(touch=touch, language=language, persona=persona).first()
     if variant is not None and (variant.subject, variant.body) == (subject, body):
@@ -213,6 +233,7 @@ def variant_delete(*, actor: User | None, variant: Variant) -> None:
     _common.require_editor(actor)
     touch = variant.touch
     campaign = touch.campaign
+    _common.lock_touch(touch)
     _common.require_editable(campaign)
     fallback = variant.language == "" and variant.persona_id is None
     if fallback and campaign.status != CampaignStatus.DRAFT:
@@ -232,10 +253,19 @@ def _require_approver(actor: User | None, touch: Touch) -> None:
     access.require(access.can_approve_on_channel(actor, owners))
 
 
-def _decide(*, actor: User | None, touch: Touch, decision: str, comment: str) -> ApprovalComment:
+def _decide(
+    *, actor: User | None, touch: Touch, decision: str, comment: str, version: str | None
+) -> ApprovalComment:
+    """Record ``decision`` on ``touch``, holding the campaign's row and then the touch's
+    until the transaction ends: an edit of the touch waits, or has committed and is seen
+    (``version`` no longer matches), and two owners deciding at once settle the campaign
+    one after the other, the second seeing the first's approval."""
     _require_approver(actor, touch)
+    _common.lock_touch(touch)
     if touch.campaign.status != CampaignStatus.IN_REVIEW:
         raise CampaignError("not_in_review", _("Only a campaign in review can be approved."))
+    if version is not None and version != touch_version(_fresh(touch)):
+        raise CampaignError("stale", _("This touch changed after you opened it; review it again."))
     now = timezone.now()
     approved = decision == ApprovalStatus.APPROVED
     touch.approval_status = decision
@@ -247,11 +277,25 @@ def _decide(*, actor: User | None, touch: Touch, decision: str, comment: str) ->
     )
 
 
+def _fresh(touch: Touch) -> Touch:
+    """``touch`` as committed, with what ``touch_version`` reads loaded anew."""
+    return Touch.objects.select_related("campaign").get(pk=touch.pk)
+
+
 @transaction.atomic
-def touch_approve(*, actor: User | None, touch: Touch, comment: str = "") -> Touch:
+def touch_approve(
+    *, actor: User | None, touch: Touch, comment: str = "", version: str | None = None
+) -> Touch:
     """An owner of the touch's channel (or an admin) approves it; when every touch of the
-    campaign is approved, the campaign is approved."""
-    _decide(actor=actor, touch=touch, decision=ApprovalStatus.APPROVED, comment=comment)
+    campaign is approved, the campaign is approved.
+
+    ``version`` is ``touch_version(touch)`` of what the approver was shown; when the
+    touch (or what its messages carry) changed since, CampaignError("stale"). Only
+    callers that read the touch and approve it in one go (the console) leave it out."""
+    _decide(
+        actor=actor, touch=touch, decision=ApprovalStatus.APPROVED, comment=comment,
+        version=version,
+    )  # fmt: skip
     _common.audit(
         actor, "touch.approve", touch.campaign, f"approved {touch.name}",
         touch=touch.pk, comment=comment,
@@ -261,12 +305,18 @@ def touch_approve(*, actor: User | None, touch: Touch, comment: str = "") -> Tou
 
 
 @transaction.atomic
-def touch_request_changes(*, actor: User | None, touch: Touch, comment: str) -> Touch:
+def touch_request_changes(
+    *, actor: User | None, touch: Touch, comment: str, version: str | None = None
+) -> Touch:
     """An owner of the touch's channel (or an admin) sends it back with a comment saying
-    what to change. The campaign stays in review; an edit puts the touch back to waiting."""
+    what to change. The campaign stays in review; an edit puts the touch back to waiting.
+    ``version`` as for ``touch_approve``."""
     if not comment.strip():
         raise CampaignError("comment_missing", _("Say what should change."), field="comment")
-    _decide(actor=actor, touch=touch, decision=ApprovalStatus.CHANGES_REQUESTED, comment=comment)
+    _decide(
+        actor=actor, touch=touch, decision=ApprovalStatus.CHANGES_REQUESTED, comment=comment,
+        version=version,
+    )  # fmt: skip
     _common.audit(
         actor, "touch.request_changes", touch.campaign, f"changes requested on {touch.name}",
         touch=touch.pk, comment=comment,

@@ -3,11 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from inward.accounts.services import token_create
 from inward.campaigns.models import ApprovalStatus, Campaign, CampaignStatus
 from inward.campaigns.tests.briefs import ready_campaign
-from inward.campaigns.tests.factories import make_audience, make_campaign, make_channel, make_touch
+from inward.campaigns.tests.factories import (
+    make_audience,
+    make_campaign,
+    make_channel,
+    make_people,
+    make_touch,
+)
+from inward.delivery.models import Delivery
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/campaigns"
@@ -104,11 +112,15 @@ def test_it_runs_review_approval_launch_and_cancel(
     early = as_user(manager_user, "post", f"{path}/launch")
     assert (early.status_code, early.json()["error"]["code"]) == (409, "transition")
     assert as_user(manager_user, "post", f"{path}/submit").json()["status"] == "in_review"
-    not_owner = as_user(manager_user, "post", f"{path}/touches/{touch.pk}/approve", {})
-    assert not_owner.status_code == 403
-    approved = as_user(
-        channel_owner_user, "post", f"{path}/touches/{touch.pk}/approve", {"comment": "ok"}
+    not_owner = as_user(
+        manager_user, "post", f"{path}/touches/{touch.pk}/approve", {"version": "any"}
     )
+    assert not_owner.status_code == 403
+    version = as_user(channel_owner_user, "get", path).json()["touches"][0]["version"]
+    approved = as_user(
+        channel_owner_user, "post", f"{path}/touches/{touch.pk}/approve",
+        {"comment": "ok", "version": version},
+    )  # fmt: skip
     assert approved.json()["approval_status"] == ApprovalStatus.APPROVED
     assert as_user(manager_user, "post", f"{path}/launch").json()["status"] == "scheduled"
     status = as_user(channel_owner_user, "get", f"{path}/status").json()
@@ -148,3 +160,50 @@ def test_it_lists_many_campaigns_in_a_few_queries(
     with django_assert_max_num_queries(6):
         response = as_user(manager_user, "get", "/")
     assert len(response.json()) == 20
+
+
+def test_it_needs_the_version_the_approver_read_and_refuses_a_stale_one(
+    as_user: Any, manager_user: Any, channel_owner_user: Any
+) -> None:
+    campaign = ready_campaign(status=CampaignStatus.IN_REVIEW)
+    channel = make_channel()
+    channel.owners.add(channel_owner_user)
+    touch = make_touch(campaign, channel, approved=False)
+    path = f"/{campaign.slug}/touches/{touch.pk}"
+    read = as_user(channel_owner_user, "get", f"/{campaign.slug}").json()["touches"][0]["version"]
+    missing = as_user(channel_owner_user, "post", f"{path}/approve", {"comment": "ok"})
+    assert missing.status_code == 422
+    changed = as_user(
+        manager_user, "put", f"{path}/variants", {"subject": "Hi", "body": "New words."}
+    )
+    assert changed.status_code == 200, changed.json()
+    stale = as_user(channel_owner_user, "post", f"{path}/approve", {"version": read})
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "stale")
+    assert "changed after you opened it" in stale.json()["error"]["message"]
+    fresh = as_user(channel_owner_user, "get", f"/{campaign.slug}").json()["touches"][0]["version"]
+    assert fresh != read
+    done = as_user(channel_owner_user, "post", f"{path}/approve", {"version": fresh})
+    assert done.json()["approval_status"] == ApprovalStatus.APPROVED
+
+
+def test_it_hides_small_delivery_counts_in_the_status_from_all_but_admins(
+    as_user: Any, manager_user: Any, admin_user: Any, settings: Any
+) -> None:
+    settings.INWARD_MIN_GROUP_SIZE = 5
+    campaign = make_campaign(status=CampaignStatus.RUNNING)
+    channel = make_channel()
+    touch = make_touch(campaign, channel)
+    statuses = ["sent"] * 6 + ["suppressed"]
+    for n, (person, status) in enumerate(zip(make_people(7), statuses, strict=True)):
+        Delivery.objects.create(
+            touch=touch, channel=channel, person=person, due_at=timezone.now(), status=status,
+            message_id=f"<{n}@example.com>",
+        )  # fmt: skip
+    seen = as_user(manager_user, "get", f"/{campaign.slug}/status").json()
+    assert seen["deliveries"]["sent"] == 6
+    assert seen["deliveries"]["suppressed"] is None  # one opt-out: who, in a small team?
+    assert seen["deliveries"]["failed"] == 0
+    assert (seen["suppressed_small_groups"], seen["min_group_size"]) == (True, 5)
+    exact = as_user(admin_user, "get", f"/{campaign.slug}/status").json()
+    assert exact["deliveries"]["suppressed"] == 1
+    assert (exact["suppressed_small_groups"], exact["min_group_size"]) == (False, 1)

@@ -204,3 +204,45 @@ def test_it_accepts_a_path(channels: None, tmp_path: Any) -> None:
     path = tmp_path / "spring.yaml"
     path.write_text(SMALL)
     assert campaign_apply_file(path_or_text=path, actor=None).created
+
+
+def approve_everything(slug: str, status: str = CampaignStatus.APPROVED) -> Campaign:
+    campaign = Campaign.objects.get(slug=slug)
+    campaign.touches.update(approval_status=ApprovalStatus.APPROVED)
+    Campaign.objects.filter(pk=campaign.pk).update(status=status)
+    return campaign
+
+
+def test_it_leaves_an_approved_campaign_approved_when_nothing_changed(channels: None) -> None:
+    campaign_apply_file(path_or_text=SMALL, actor=None)
+    campaign = approve_everything("spring", CampaignStatus.SCHEDULED)
+    assert campaign_apply_file(path_or_text=SMALL, actor=None).unchanged
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("name: Spring", "name: Spring is here"), ('"Sales"', '"Support"')],
+    ids=["name", "audience rule"],
+)
+def test_it_sends_an_approved_campaign_with_a_new_name_or_audience_back_to_review(
+    channels: None, before: str, after: str
+) -> None:
+    campaign_apply_file(path_or_text=SMALL, actor=None)
+    campaign = approve_everything("spring")
+    campaign_apply_file(path_or_text=SMALL.replace(before, after), actor=None)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.IN_REVIEW
+    assert set(campaign.touches.values_list("approval_status", flat=True)) == {
+        ApprovalStatus.PENDING
+    }
+
+
+def test_it_refuses_a_new_audience_rule_for_a_running_campaign(channels: None) -> None:
+    campaign_apply_file(path_or_text=SMALL, actor=None)
+    approve_everything("spring", CampaignStatus.RUNNING)
+    with pytest.raises(CampaignFileError) as caught:
+        campaign_apply_file(path_or_text=SMALL.replace('"Sales"', '"Support"'), actor=None)
+    assert caught.value.problems[0].startswith("audience.rule: This campaign is running")
+    assert Audience.objects.get(slug="spring-audience").rule == 'department = "Sales"'

@@ -4,11 +4,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils.html import escape
 
 from inward.campaigns import services
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.models import KitRole, Recipients, Timing
-from inward.campaigns.tests.factories import make_campaign, make_channel
+from inward.campaigns.rendering import compile_variant, message_context
+from inward.campaigns.tests.factories import make_campaign, make_channel, make_people
 from inward.delivery.models import ChannelKind
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +45,27 @@ def test_it_generates_the_four_touches_timed_from_the_launch(
     assert briefing.event_starts_at is not None and briefing.event_ends_at is not None
     assert all(t.timing == Timing.EXTERNAL_LAUNCH for t in touches)
     words = briefing.variants.get(language="", persona=None)
-    assert "App &#123;2&#125;" in words.body and "Talking points" in words.body
+    assert "Talking points" in words.body
+
+
+@pytest.mark.parametrize("name", ["App {2}", "Sale {{ 50% }} {% now %} {# x #}", "}{"])
+def test_it_keeps_braces_in_the_launch_name_as_plain_words(manager_user: Any, name: str) -> None:
+    make_channel(ChannelKind.EMAIL)
+    external = services.external_campaign_create(
+        actor=manager_user, slug="braces", name=name, launch_at=LAUNCH
+    )
+    touches = services.launch_kit_generate(
+        actor=manager_user, campaign=make_campaign(), external=external
+    )
+    person = make_people(1)[0]
+    for touch in touches:
+        words = touch.variants.get(language="", persona=None)
+        message = compile_variant(subject=words.subject, body=words.body).render(
+            message_context(person=person)
+        )
+        assert name in message.subject and "&#" not in message.subject
+        assert name in message.text
+        assert escape(name) in message.html
 
 
 def test_it_adds_nothing_when_generated_twice(manager_user: Any, external: Any) -> None:

@@ -39,6 +39,15 @@ def text(response: Any) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def shown_version(page: str, touch: Any) -> str:
+    """The version of ``touch`` the approvals inbox put in its decision form."""
+    form = re.search(
+        rf'action="/campaigns/approvals/{touch.pk}/".*?name="version" value="(\w+)"', page
+    )
+    assert form is not None, "no decision form for the touch"
+    return form.group(1)
+
+
 def later(days: int) -> str:
     return (timezone.localtime() + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
@@ -127,9 +136,11 @@ def test_it_plans_reviews_and_launches_a_campaign_through_the_pages(
 
     # Then the channel owner finds it in the inbox and approves it
     owner = client_as(channel_owner_user)
-    assert "Kick-off" in text(owner.get("/campaigns/approvals/"))
+    inbox = text(owner.get("/campaigns/approvals/"))
+    assert "Kick-off" in inbox
     response = owner.post(
-        f"/campaigns/approvals/{touch.pk}/", {"decision": "approve", "comment": "Looks good"}
+        f"/campaigns/approvals/{touch.pk}/",
+        {"decision": "approve", "comment": "Looks good", "version": shown_version(inbox, touch)},
     )
     assert response["Location"] == "/campaigns/approvals/"
     touch.refresh_from_db()
@@ -367,16 +378,49 @@ def test_it_requires_a_comment_to_request_changes(
     campaign = complete_brief(make_campaign(status=CampaignStatus.IN_REVIEW))
     touch = make_touch(campaign, channel, approved=False)
     owner = client_as(channel_owner_user)
-    response = owner.post(f"/campaigns/approvals/{touch.pk}/", {"decision": "changes"}, follow=True)
+    version = shown_version(text(owner.get("/campaigns/approvals/")), touch)
+    response = owner.post(
+        f"/campaigns/approvals/{touch.pk}/",
+        {"decision": "changes", "version": version},
+        follow=True,
+    )
     assert "Say what should change" in text(response)
     owner.post(
-        f"/campaigns/approvals/{touch.pk}/", {"decision": "changes", "comment": "Shorter please"}
+        f"/campaigns/approvals/{touch.pk}/",
+        {"decision": "changes", "comment": "Shorter please", "version": version},
     )
     touch.refresh_from_db()
     assert touch.approval_status == ApprovalStatus.CHANGES_REQUESTED
     assert ApprovalComment.objects.get(touch=touch).body == "Shorter please"
     page = text(owner.get(f"/campaigns/{campaign.slug}/"))
     assert "chris asked for changes: Shorter please" in page
+
+
+def test_it_refuses_an_approval_of_words_changed_after_the_page_was_opened(
+    client_as: Any, manager_user: Any, channel_owner_user: Any, channel: Channel
+) -> None:
+    campaign = complete_brief(make_campaign(status=CampaignStatus.IN_REVIEW))
+    touch = make_touch(campaign, channel, approved=False, subject="Old words")
+    owner = client_as(channel_owner_user)
+    version = shown_version(text(owner.get("/campaigns/approvals/")), touch)
+    fallback = touch.variants.get()
+    client_as(manager_user).post(
+        f"/campaigns/{campaign.slug}/touches/{touch.pk}/variants/{fallback.pk}/",
+        {"language": "", "subject": "New words", "body": "Other words entirely."},
+    )
+    assert touch.variants.get().subject == "New words"
+    owner = client_as(channel_owner_user)
+    response = owner.post(
+        f"/campaigns/approvals/{touch.pk}/",
+        {"decision": "approve", "version": version},
+        follow=True,
+    )
+    page = text(response)
+    assert "This touch changed after you opened it; review it again." in page
+    assert "New words" in page  # the fresh page shows what would be approved now
+    touch.refresh_from_db()
+    assert touch.approval_status == ApprovalStatus.PENDING
+    assert shown_version(page, touch) != version
 
 
 def test_it_cancels_a_running_campaign_after_confirmation(
@@ -408,7 +452,7 @@ def test_it_refuses_to_launch_a_draft_and_says_so(client_as: Any, manager_user: 
 
 
 def test_it_shows_delivery_counts_per_state(
-    client_as: Any, manager_user: Any, channel: Channel
+    client_as: Any, admin_user: Any, channel: Channel
 ) -> None:
     campaign = make_campaign(status=CampaignStatus.RUNNING)
     touch = make_touch(campaign, channel)
@@ -419,14 +463,43 @@ def test_it_shows_delivery_counts_per_state(
             touch=touch, channel=channel, person=person, due_at=timezone.now(), status=status,
             message_id=f"<{n}@example.com>",
         )  # fmt: skip
-    page = text(client_as(manager_user).get(f"/campaigns/{campaign.slug}/progress/"))
+    page = text(client_as(admin_user).get(f"/campaigns/{campaign.slug}/progress/"))
     assert "2 of 3 deliveries done (66%)" in page
     assert 'max="3" value="2"' in page
     assert 'hx-trigger="every 5s"' in page
     campaign.status = CampaignStatus.COMPLETED
     campaign.save()
-    page = text(client_as(manager_user).get(f"/campaigns/{campaign.slug}/progress/"))
+    page = text(client_as(admin_user).get(f"/campaigns/{campaign.slug}/progress/"))
     assert "hx-trigger" not in page  # polling stops once it is done
+
+
+def test_it_shows_small_counts_to_planners_only_as_fewer_than_the_minimum(
+    client_as: Any, manager_user: Any, admin_user: Any, channel: Channel, settings: Any
+) -> None:
+    settings.INWARD_MIN_GROUP_SIZE = 5
+    campaign = make_campaign(status=CampaignStatus.RUNNING)
+    big, small = make_touch(campaign, channel, name="Big"), make_touch(campaign, channel)
+    people = make_people(8)
+    rows = [(big, p, "sent", True) for p in people[:7]] + [(small, people[7], "sent", True)]
+    rows.append((big, people[7], "suppressed", False))
+    for n, (touch, person, status, opened) in enumerate(rows):
+        Delivery.objects.create(
+            touch=touch, channel=channel, person=person, due_at=timezone.now(), status=status,
+            message_id=f"<{n}@example.com>", opened_at=timezone.now() if opened else None,
+            clicked_at=timezone.now() if n == 0 else None,
+        )  # fmt: skip
+    url = f"/campaigns/{campaign.slug}/progress/"
+    page = text(client_as(manager_user).get(url))
+    assert "8 of 9 deliveries done" not in page  # finished 9 of 9: nothing small overall
+    assert "9 of 9 deliveries done (100%)" in page
+    assert "8 opened, fewer than 5 clicked." in page
+    assert "fewer than 5" in page and ">1<" not in page
+    assert "Counts under 5 show as “fewer than 5”" in page
+    exact = text(client_as(admin_user).get(url))
+    assert "8 opened, 1 clicked." in exact and "fewer than" not in exact
+    assert '<td class="text-end">1</td>' in exact
+    detail = text(client_as(manager_user).get(f"/campaigns/{campaign.slug}/"))
+    assert "8 opened, fewer than 5 clicked." in detail
 
 
 def test_it_generates_a_launch_kit_from_an_external_campaign(

@@ -3,6 +3,7 @@ channel), each with its messages, earlier comments, and approve / request change
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +18,16 @@ from inward.campaigns.access import access_touch_for_approval
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.forms import DecisionForm
 from inward.campaigns.models import ApprovalComment, CampaignPersona, Touch, Variant
-from inward.campaigns.selectors import approvals_inbox
+from inward.campaigns.selectors import approvals_inbox, touch_version
 from inward.campaigns.views._common import actor
 from inward.campaigns.views.preview import variant_samples
 from inward.delivery.models import Channel
+
+
+class VersionedDecisionForm(DecisionForm):
+    """The decision, and the version of the touch the page showed (``touch_version``)."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 def can_open_approvals(user: AnyUser) -> bool:
@@ -34,7 +41,7 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
     touches = list(_waiting(request.user)[:100])
     samples = variant_samples(request, touches, _wiifm(touches))
     context = {
-        "entries": [(touch, samples[touch.pk]) for touch in touches],
+        "entries": [(touch, samples[touch.pk], touch_version(touch)) for touch in touches],
         "owns_channels": access.is_admin(request.user) or _owned(request.user).exists(),
     }
     return render(request, "campaigns/approval_inbox.html", context)
@@ -43,21 +50,27 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def approval_decide(request: HttpRequest, touch_id: int) -> HttpResponse:
     touch = access_touch_for_approval(request.user, touch_id)
-    form = DecisionForm(request.POST)
+    form = VersionedDecisionForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, f"{touch.name}: {' '.join(str(e) for e in error)}")
         return redirect("campaigns:approvals")
-    comment = form.cleaned_data["comment"].strip()
+    data = form.cleaned_data
+    comment, version = data["comment"].strip(), data["version"]
     try:
-        if form.cleaned_data["decision"] == "approve":
-            services.touch_approve(actor=actor(request), touch=touch, comment=comment)
+        if data["decision"] == "approve":
+            services.touch_approve(
+                actor=actor(request), touch=touch, comment=comment, version=version
+            )
             messages.success(request, _("“%(name)s” approved.") % {"name": touch.name})
         else:
-            services.touch_request_changes(actor=actor(request), touch=touch, comment=comment)
+            services.touch_request_changes(
+                actor=actor(request), touch=touch, comment=comment, version=version
+            )
             messages.success(request, _("Changes requested on “%(name)s”.") % {"name": touch.name})
     except CampaignError as error:
-        messages.error(request, error.message)
+        # "stale" included: the inbox shows the touch as it is now, to decide again.
+        messages.error(request, f"{touch.name}: {error.message}")
     return redirect("campaigns:approvals")
 
 
@@ -79,5 +92,8 @@ def _waiting(user: AnyUser) -> QuerySet[Touch]:
         .prefetch_related(
             Prefetch("variants", queryset=Variant.objects.select_related("persona")),
             Prefetch("comments", queryset=ApprovalComment.objects.select_related("author")),
+            # What touch_version reads besides the touch and its variants.
+            "campaign__exclusions",
+            "campaign__campaignpersona_set",
         )
     )

@@ -102,7 +102,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "trail": audit_trail(target=campaign, limit=50),
         **_permissions(request, campaign),
-        **progress_context(campaign),
+        **progress_context(campaign, request.user),
     }
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -178,7 +178,7 @@ def campaign_brief(request: HttpRequest, slug: str) -> HttpResponse:
 def campaign_progress(request: HttpRequest, slug: str) -> HttpResponse:
     """Delivery counts per state; htmx polls this while the campaign is under way."""
     campaign = access_campaign(request.user, slug)
-    context = {"campaign": campaign, **progress_context(campaign)}
+    context = {"campaign": campaign, **progress_context(campaign, request.user)}
     return render(request, "campaigns/_progress.html", context)
 
 

@@ -79,6 +79,12 @@ def touch_edit(request: HttpRequest, slug: str, touch_id: int) -> HttpResponse:
             return redirect("campaigns:detail", slug=campaign.slug)
     context = _touch_context(campaign, touch, form)
     context["editable"] = editable
+    # Once a campaign is past editing, a calendar touch's event can still move.
+    context["can_move_event"] = (
+        not editable
+        and access.can_edit_campaigns(request.user)
+        and touch.channel.kind == ChannelKind.CALENDAR
+    )
     prefetch_related_objects(
         [touch], Prefetch("variants", Variant.objects.select_related("persona"))
     )

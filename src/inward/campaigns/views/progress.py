@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from inward.accounts.access import AnyUser
 from inward.campaigns.models import Campaign, CampaignStatus
 from inward.delivery.models import DeliveryStatus
-from inward.delivery.selectors import campaign_progress
+from inward.delivery.selectors import campaign_progress, viewer_minimum
 
 UNDER_WAY = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
 
@@ -16,14 +17,15 @@ UNDER_WAY = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
 class StateCount:
     status: str
     label: str
-    count: int
+    count: int | None
 
 
-def progress_context(campaign: Campaign) -> dict[str, Any]:
+def progress_context(campaign: Campaign, user: AnyUser) -> dict[str, Any]:
     """``progress`` (overall and per touch), ``rows`` (each touch with its counts in
     state order), ``states`` (each state with its label and
-    count, in flow order) and ``polling``: whether the page should keep asking."""
-    progress = campaign_progress(campaign=campaign)
+    count, in flow order) and ``polling``: whether the page should keep asking.
+    Counts too small for ``user`` to see are None (``viewer_minimum``)."""
+    progress = campaign_progress(campaign=campaign, minimum=viewer_minimum(user))
     states = [
         StateCount(status, str(label), progress.counts.get(status, 0))
         for status, label in DeliveryStatus.choices
