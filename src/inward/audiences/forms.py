@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.forms.boundfield import BoundField
 from django.forms.formsets import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -30,24 +29,7 @@ from inward.audiences.rules.ast import (
     Value,
 )
 from inward.audiences.services import RESERVED_SLUGS
-
-
-class StyledBoundField(BoundField):
-    """Adds Bootstrap's ``is-invalid`` to a widget with errors (Django links the message)."""
-
-    def build_widget_attrs(
-        self, attrs: dict[str, Any], widget: forms.Widget | None = None
-    ) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            widget = widget or self.field.widget
-            classes = attrs.get("class") or widget.attrs.get("class", "")
-            attrs["class"] = f"{classes} is-invalid".strip()
-        return attrs
-
-
-class StyledForm(forms.Form):
-    bound_field_class = StyledBoundField
+from inward.web.forms import StyledBoundField, StyledForm
 
 
 class StyledModelForm(forms.ModelForm):  # type: ignore[type-arg]

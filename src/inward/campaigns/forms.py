@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inward.audiences.forms import StyledForm
 from inward.audiences.models import Audience, Persona
 from inward.campaigns.models import (
     Campaign,
@@ -34,8 +33,10 @@ from inward.campaigns.models import (
     Timing,
     Touch,
 )
+from inward.campaigns.rendering.limits import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from inward.delivery.models import Channel
 from inward.directory.models import Person
+from inward.web.forms import StyledForm
 
 # Path words under /campaigns/ that a campaign slug would shadow.
 RESERVED_SLUGS = frozenset({"new", "calendar", "blackouts", "approvals", "external", "people"})
@@ -398,6 +399,15 @@ class TouchForm(StyledForm):
         return cleaned
 
 
+class MessageBodyField(forms.CharField):
+    """A textarea's text with line breaks as ``\n``: browsers send ``\r\n`` but count it
+    as one character against ``maxlength``, so the server counts the same way."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n")
+
+
 class VariantForm(StyledForm):
     language = forms.CharField(
         label=_("Language"),
@@ -415,9 +425,10 @@ class VariantForm(StyledForm):
         empty_label=_("Everyone"),
         widget=_select(),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=300, widget=_line())
-    body = forms.CharField(
+    subject = forms.CharField(label=_("Subject"), max_length=MAX_SUBJECT_LENGTH, widget=_line())
+    body = MessageBodyField(
         label=_("Message"),
+        max_length=MAX_BODY_LENGTH,
         widget=_text(14, **{"class": "form-control rule-editor", "spellcheck": "true"}),
         help_text=_(
             "Markdown. Personalise with {{ person.first_name }}, {{ manager.name }}, "

@@ -18,9 +18,17 @@ from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from inward.accounts.models import Role, User
-from inward.delivery.channels.registry import CHANNEL_FIELDS, FieldSpec, channel_config_errors
+from inward.delivery.channels.registry import (
+    CHANNEL_FIELDS,
+    FieldSpec,
+    SecretsMerge,
+    channel_config_errors,
+    channel_secrets_merge,
+    cleared_note,
+)
 from inward.delivery.models import Channel, ChannelKind, DeliverySettings, Preference
 from inward.directory.models import Person
+from inward.web.forms import StyledForm
 
 # Channel kinds an employee may switch off. The intranet feed is their inbox in Inward
 # itself: it stays on, so nothing is ever lost for someone who opts out of everything else.
@@ -30,24 +38,6 @@ OPTIONAL_KINDS = [
     ChannelKind.TEAMS,
     ChannelKind.CALENDAR,
 ]
-
-
-class StyledBoundField(BoundField):
-    """Adds Bootstrap's ``is-invalid`` to a widget with errors (Django links the message)."""
-
-    def build_widget_attrs(
-        self, attrs: dict[str, Any], widget: forms.Widget | None = None
-    ) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            widget = widget or self.field.widget
-            classes = attrs.get("class") or widget.attrs.get("class", "")
-            attrs["class"] = f"{classes} is-invalid".strip()
-        return attrs
-
-
-class StyledForm(forms.Form):
-    bound_field_class = StyledBoundField
 
 
 def _line(**attrs: str) -> forms.TextInput:
@@ -68,7 +58,9 @@ class ChannelForm(StyledForm):
     """The settings every channel has, plus the fields of its kind from the registry.
 
     Secret fields are never filled in: left blank on an existing channel they keep the
-    stored value (``clean()`` drops them from ``secrets``).
+    stored value (``clean()`` drops them from ``secrets``), unless a setting that says
+    where they are sent changed (``FieldSpec.endpoint``): then they are cleared, as the
+    service does, and ``cleared_notes()`` says so.
     """
 
     name = forms.CharField(label=_("Name"), max_length=200, widget=_line())
@@ -113,8 +105,9 @@ class ChannelForm(StyledForm):
         # as an owner would leave touches waiting for an approval that cannot come.
         approvers = Q(role__in=[Role.CHANNEL_OWNER, Role.ADMIN]) | Q(is_superuser=True)
         owners.queryset = User.objects.filter(approvers, is_active=True).order_by("username")
+        moves = any(spec.endpoint for spec in self.specs)
         for spec in self.specs:
-            self.fields[_key(spec)] = _config_field(spec, existing=channel)
+            self.fields[_key(spec)] = _config_field(spec, existing=channel, moves=moves)
         if channel is not None:
             self._load(channel)
 
@@ -166,12 +159,34 @@ class ChannelForm(StyledForm):
             if spec.secret and self.cleaned_data.get(_key(spec))
         }
 
+    def secrets_merge(self) -> SecretsMerge:
+        """The secrets the channel will keep, as ``channel_update`` will merge them."""
+        if self.channel is None:
+            return SecretsMerge(secrets=self.secrets(), cleared=[])
+        endpoint_errors = any(_key(spec) in self.errors for spec in self.specs if spec.endpoint)
+        return channel_secrets_merge(
+            self.kind,
+            stored_config=self.channel.config,
+            # A setting with an error of its own is missing from config(): not a move.
+            config=self.channel.config if endpoint_errors else self.config(),
+            stored_secrets=self.channel.secrets,
+            given=self.secrets(),
+        )
+
+    def cleared_notes(self) -> list[str]:
+        """For a valid form, before saving: one sentence per stored secret the save drops
+        because the channel now points elsewhere."""
+        return [cleared_note(self.kind, name) for name in self.secrets_merge().cleared]
+
     def clean(self) -> dict[str, Any]:
         """Check the kind's settings as a whole (the service checks again) so that every
         problem shows at once, not one round at a time."""
         cleaned = super().clean() or {}
-        secrets = {**(self.channel.secrets if self.channel else {}), **self.secrets()}
-        problems = channel_config_errors(self.kind, self.config(), secrets)
+        merge = self.secrets_merge()
+        problems = channel_config_errors(self.kind, self.config(), merge.secrets)
+        for name in merge.cleared:
+            if name in problems:  # a required secret, gone because the address changed
+                problems[name] = cleared_note(self.kind, name)
         self.add_service_errors({name: [message] for name, message in problems.items()})
         return cleaned
 
@@ -200,10 +215,10 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def _config_field(spec: FieldSpec, *, existing: Channel | None) -> forms.Field:
+def _config_field(spec: FieldSpec, *, existing: Channel | None, moves: bool) -> forms.Field:
     common: dict[str, Any] = {"label": spec.label, "help_text": spec.help}
     if spec.secret:
-        return _secret_field(spec, existing=existing)
+        return _secret_field(spec, existing=existing, moves=moves)
     if spec.input == "checkbox":
         widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
         return forms.BooleanField(**common, required=False, widget=widget)
@@ -222,10 +237,18 @@ def _config_field(spec: FieldSpec, *, existing: Channel | None) -> forms.Field:
     return field_class(**common, required=spec.required, widget=_line(spellcheck="false"))
 
 
-def _secret_field(spec: FieldSpec, *, existing: Channel | None) -> forms.Field:
-    """Never filled in; on a channel that has the secret, blank means "keep it"."""
+def _secret_field(spec: FieldSpec, *, existing: Channel | None, moves: bool) -> forms.Field:
+    """Never filled in; on a channel that has the secret, blank means "keep it" (unless
+    the settings marked ``endpoint`` change: ``moves`` says the kind has some)."""
     stored = existing is not None and bool(existing.secrets.get(spec.name))
-    note = _("A value is stored; leave blank to keep it.") if stored else spec.help
+    note = spec.help
+    if stored and moves:
+        note = _(
+            "A value is stored; leave blank to keep it. It is cleared if you change where "
+            "it is sent (server, port, security, user name or address)."
+        )
+    elif stored:
+        note = _("A value is stored; leave blank to keep it.")
     widget = forms.PasswordInput(
         render_value=False,
         attrs={"class": "form-control", "autocomplete": "new-password", "spellcheck": "false"},

@@ -2,8 +2,11 @@
 
 A token is the ids in base62 and a 96-bit HMAC (Django's ``Signer``: ``SECRET_KEY`` and its
 fallbacks, truncated signature). Each purpose has its own salt, so an open token is no
-click token, and a token for one delivery says nothing about another. Tokens do not
-expire: a message read a year later still records its open, and its links still work.
+click token, and a token for one delivery says nothing about another. Open and click
+tokens do not expire: a message read a year later still records its open, and its links
+still work. A preferences token is a key to someone's settings, so it carries the time it
+was made (``TimestampSigner``) and lasts ``INWARD_PREFERENCES_LINK_DAYS`` (90) days; each
+new message carries a fresh one.
 
 Click links never carry the target: the view looks up link number ``index`` of the
 delivery's own variant, so no token can send anyone anywhere else (no open redirect).
@@ -11,6 +14,7 @@ delivery's own variant, so no token can send anyone anywhere else (no open redir
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -18,7 +22,15 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.signing import BadSignature, Signer, b62_decode, b62_encode, b64_encode
+from django.core.signing import (
+    BadSignature,
+    SignatureExpired,
+    Signer,
+    TimestampSigner,
+    b62_decode,
+    b62_encode,
+    b64_encode,
+)
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import force_bytes
 
@@ -43,9 +55,25 @@ class CompactSigner(Signer):
         )
 
     def signature(self, value: str | bytes, key: str | bytes | None = None) -> str:
-        mac = _prepared_mac(str(self.salt), key or self.key).copy()
-        mac.update(force_bytes(value))
-        return b64_encode(mac.digest()[:SIGNATURE_BYTES]).decode()
+        return _compact_signature(str(self.salt), key or self.key, value)
+
+
+class CompactTimestampSigner(TimestampSigner):
+    """``CompactSigner`` with the time of signing in the token (base62 seconds)."""
+
+    def __init__(self, *, salt: str, key: str, fallback_keys: list[str | bytes]) -> None:
+        super().__init__(
+            sep=".", salt=salt, key=key, fallback_keys=fallback_keys, algorithm="sha256"
+        )
+
+    def signature(self, value: str | bytes, key: str | bytes | None = None) -> str:
+        return _compact_signature(str(self.salt), key or self.key, value)
+
+
+def _compact_signature(salt: str, key: str | bytes, value: str | bytes) -> str:
+    mac = _prepared_mac(salt, key).copy()
+    mac.update(force_bytes(value))
+    return b64_encode(mac.digest()[:SIGNATURE_BYTES]).decode()
 
 
 @functools.lru_cache(maxsize=32)
@@ -66,10 +94,36 @@ def _signer(salt: str, key: str, fallback_keys: tuple[str, ...]) -> CompactSigne
     return CompactSigner(salt=salt, key=key, fallback_keys=list(fallback_keys))
 
 
+def timestamp_signer(salt: str) -> CompactTimestampSigner:
+    """The dated signer for one purpose, with the current ``SECRET_KEY`` and fallbacks."""
+    return _timestamp_signer(salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@functools.lru_cache(maxsize=32)
+def _timestamp_signer(
+    salt: str, key: str, fallback_keys: tuple[str, ...]
+) -> CompactTimestampSigner:
+    return CompactTimestampSigner(salt=salt, key=key, fallback_keys=list(fallback_keys))
+
+
+def preferences_link_age() -> dt.timedelta:
+    """How long a preferences link works: ``INWARD_PREFERENCES_LINK_DAYS``, 90 by default."""
+    return dt.timedelta(days=getattr(settings, "INWARD_PREFERENCES_LINK_DAYS", 90))
+
+
 @dataclass(frozen=True, slots=True)
 class ClickTarget:
     delivery_id: int
     index: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreferencesLink:
+    """What a preferences token says: the person (None unless genuine and in date), and
+    whether it is a genuine link that has expired."""
+
+    person_id: int | None
+    expired: bool = False
 
 
 # --- Building links -------------------------------------------------------------------------
@@ -84,7 +138,8 @@ def click_token(delivery_id: int, index: int) -> str:
 
 
 def preferences_token(person_id: int) -> str:
-    return signer(PREFERENCES_SALT).sign(b62_encode(person_id))
+    """A token for ``person_id``'s preferences, dated now (it expires)."""
+    return timestamp_signer(PREFERENCES_SALT).sign(b62_encode(person_id))
 
 
 def open_pixel_url(delivery_id: int) -> str:
@@ -99,7 +154,8 @@ def click_url(delivery_id: int, index: int) -> str:
 
 
 def preferences_url(person_id: int) -> str:
-    """The absolute URL of one person's preferences page, usable without signing in."""
+    """The absolute URL of one person's preferences page, usable without signing in for
+    ``preferences_link_age()`` from now."""
     return _absolute("feed:preferences_signed", preferences_token(person_id))
 
 
@@ -143,9 +199,27 @@ def click_token_target(token: str) -> ClickTarget | None:
 
 
 def preferences_person_id(token: str) -> int | None:
-    """The person a preferences token was made for, or None when it is not genuine."""
-    value = _unsign(PREFERENCES_SALT, token)
-    return _decode(value) if value is not None else None
+    """The person a preferences token was made for, or None when it is not genuine or
+    has expired."""
+    return preferences_link_read(token).person_id
+
+
+def preferences_link_read(token: str) -> PreferencesLink:
+    """Read a preferences token: the person when it is genuine and younger than
+    ``preferences_link_age()``; ``expired`` when it is genuine but older (or from before
+    links were dated, which makes it older than any limit)."""
+    if len(token) > 100:
+        return PreferencesLink(None)
+    max_age = preferences_link_age()
+    try:
+        value = timestamp_signer(PREFERENCES_SALT).unsign(token, max_age=max_age)
+    except SignatureExpired:
+        return PreferencesLink(None, expired=True)
+    except BadSignature:
+        return PreferencesLink(None)
+    except ValueError:  # genuine, but without the time it was made: an undated old link
+        return PreferencesLink(None, expired=True)
+    return PreferencesLink(_decode(value))
 
 
 def _unsign(salt: str, token: str) -> str | None:

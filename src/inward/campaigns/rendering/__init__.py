@@ -21,12 +21,15 @@ from inward.campaigns.rendering.context import (
     message_context,
     message_context_from_row,
 )
+from inward.campaigns.rendering.limits import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from inward.campaigns.rendering.mime import EmailSkeleton, email_html_document
 from inward.campaigns.rendering.problems import TemplateProblem
 from inward.campaigns.variants import variant_for
 
 __all__ = [
     "ALLOWED_VARIABLES",
+    "MAX_BODY_LENGTH",
+    "MAX_SUBJECT_LENGTH",
     "ROW_FIELDS",
     "CompiledVariant",
     "EmailSkeleton",

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
+from inward.campaigns.rendering.fragments import fragment_spans, fragments_replace
+from inward.campaigns.rendering.limits import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
-_FRAGMENT = re.compile(r"\{\{(.*?)\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _APOSTROPHE = "\u2019"
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
@@ -100,10 +102,18 @@ class _Prose:
     wiifm_variable: bool
 
 
+def _is_variable(fragment: str) -> bool:
+    return fragment.startswith("{{")
+
+
 def _prose(body: str) -> _Prose:
-    wiifm_variable = any(_WIIFM_VARIABLE.search(m.group(1) or "") for m in _FRAGMENT.finditer(body))
+    wiifm_variable = any(
+        _WIIFM_VARIABLE.search(body, start, end)
+        for start, end in fragment_spans(body)
+        if _is_variable(body[start:end])
+    )
     # A variable reads as one name-like word; tags say nothing.
-    plain = _FRAGMENT.sub(lambda m: "Anna" if m.group(1) is not None else "", body)
+    plain = fragments_replace(body, lambda fragment: "Anna" if _is_variable(fragment) else "")
     texts: list[str] = []
     hrefs: set[str] = set()
     for token in _MARKDOWN.parse(plain):
@@ -199,10 +209,16 @@ def _wiifm(
 def message_check(
     *, subject: str, body: str, language: str = "en", wiifm: str = ""
 ) -> MessageCheck:
-    """Measure a draft; never raises, whatever state the template is in."""
+    """Measure a draft; never raises, whatever state the template is in.
+
+    Only the first ``MAX_SUBJECT_LENGTH`` characters of the subject and ``MAX_BODY_LENGTH``
+    of the body are measured: longer ones cannot be saved, and this runs on every
+    keystroke pause in the editor, so its cost must stay bounded.
+    """
     base = _base_language(language)
+    subject, body = subject[:MAX_SUBJECT_LENGTH], body[:MAX_BODY_LENGTH]
     prose = _prose(body)
-    subject_words = _WORD.findall(_FRAGMENT.sub(" ", subject))
+    subject_words = _WORD.findall(fragments_replace(subject, lambda fragment: " "))
     ease, label, reading_hint = _reading(prose, base)
     cta_ok, cta_hint = _calls_to_action(prose.links)
     mentions, speaks, speaks_hint = _speaks_to_reader(subject_words + prose.words, base)

@@ -8,7 +8,8 @@ each variant once per batch and renders thousands of messages from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from jinja2.environment import Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from inward.campaigns.rendering.context import MessageContext, flat_key
+from inward.campaigns.rendering.limits import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, text_length
 from inward.campaigns.rendering.markdown import body_templates, link_name
 from inward.campaigns.rendering.placeholders import placeholders_substitute
 from inward.campaigns.rendering.problems import Field, TemplateProblem
@@ -107,22 +109,63 @@ def compile_variant(
 ) -> CompiledVariant:
     """Compile a subject (plain text with variables) and a Markdown body.
 
-    Raises ``TemplateProblem`` for syntax errors, variables outside
-    ``ALLOWED_VARIABLES`` (plus ``links.<name>`` for each name in ``extra_links``),
-    constructs a message may not use, and links that are not ``http(s)``/``mailto``.
+    Raises ``TemplateProblem`` for a subject longer than ``MAX_SUBJECT_LENGTH`` or a body
+    longer than ``MAX_BODY_LENGTH`` characters, syntax errors, nesting too deep to compile,
+    variables outside ``ALLOWED_VARIABLES`` (plus ``links.<name>`` for each name in
+    ``extra_links``), constructs a message may not use, and links that are not
+    ``http(s)``/``mailto``.
     """
+    _check_lengths(subject, body)
     paths = allowed_paths(extra_links)
-    used = template_check(parse(TEXT_ENV, subject, field="subject"), paths=paths, field="subject")
-    used |= template_check(parse(TEXT_ENV, body, field="body"), paths=paths, field="body")
-    markdown_source, holders = placeholders_substitute(body)
-    sources = body_templates(markdown_source, holders, body=body)
+    with _within_limits("subject"):
+        used = template_check(
+            parse(TEXT_ENV, subject, field="subject"), paths=paths, field="subject"
+        )
+        subject_template = _build(TEXT_ENV, subject, paths, "subject")
+    with _within_limits("body"):
+        used |= template_check(parse(TEXT_ENV, body, field="body"), paths=paths, field="body")
+        markdown_source, holders = placeholders_substitute(body)
+        sources = body_templates(markdown_source, holders, body=body)
+        html = _build(HTML_ENV, sources.html, paths, "body")
+        text = _build(TEXT_ENV, sources.text, paths, "body")
     return CompiledVariant(
-        subject=_build(TEXT_ENV, subject, paths, "subject"),
-        html=_build(HTML_ENV, sources.html, paths, "body"),
-        text=_build(TEXT_ENV, sources.text, paths, "body"),
-        links=sources.links,
-        variables=used,
+        subject=subject_template, html=html, text=text, links=sources.links, variables=used
     )
+
+
+def _check_lengths(subject: str, body: str) -> None:
+    if text_length(subject) > MAX_SUBJECT_LENGTH:
+        raise TemplateProblem(
+            _("The subject is too long: at most %(limit)d characters.")
+            % {"limit": MAX_SUBJECT_LENGTH},
+            "subject",
+        )
+    if text_length(body) > MAX_BODY_LENGTH:
+        raise TemplateProblem(
+            _("The message is too long: at most %(limit)d characters.")
+            % {"limit": MAX_BODY_LENGTH},
+            "body",
+        )
+
+
+@contextmanager
+def _within_limits(field: Field) -> Iterator[None]:
+    """Turn running out of stack or memory while compiling into a ``TemplateProblem``.
+
+    Jinja parses and compiles recursively: ``{{ ((((…`` a few hundred deep, or hundreds of
+    nested ``{% if %}``, exhaust Python's stack. The stack is unwound by the time this
+    handler runs, so recovering here is safe. A little less deep, the Python code Jinja
+    generates can be too deeply nested for Python's own compiler (``SyntaxError``: "too
+    many nested parentheses", ``IndentationError``: "too many levels of indentation").
+    """
+    try:
+        yield
+    except (RecursionError, SyntaxError):
+        raise TemplateProblem(
+            _("The brackets, filters or {% if %} tags are nested too deeply."), field
+        ) from None
+    except MemoryError:
+        raise TemplateProblem(_("This is too large to compile."), field) from None
 
 
 def _build(env: SandboxedEnvironment, source: str, paths: frozenset[str], field: Field) -> Template:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from inward.campaigns.rendering.fragments import fragment_spans
 from inward.campaigns.rendering.problems import TemplateProblem
 
-_FRAGMENT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _RAW = re.compile(r"\{%[-+]?\s*raw\b")
 
 
@@ -64,10 +64,10 @@ def _lines(source: str) -> list[list[tuple[bool, str]]]:
         lines[-1].append((False, first))
         lines.extend([[(False, part)] for part in rest])
 
-    for match in _FRAGMENT.finditer(source):
-        literal(source[position : match.start()])
-        lines[-1].append((True, match.group()))
-        position = match.end()
+    for start, end in fragment_spans(source):
+        literal(source[position:start])
+        lines[-1].append((True, source[start:end]))
+        position = end
     literal(source[position:])
     return lines
 
@@ -78,9 +78,9 @@ def placeholders_substitute(source: str) -> tuple[str, Placeholders]:
     A line holding nothing but ``{% … %}``/``{# … #}`` tags loses its indentation, so an
     indented ``{% if %}`` never turns into a Markdown code block.
     """
-    for match in _FRAGMENT.finditer(source):
-        if _RAW.match(match.group()):
-            number = source.count("\n", 0, match.start()) + 1
+    for start, end in fragment_spans(source):
+        if _RAW.match(source, start, end):
+            number = source.count("\n", 0, start) + 1
             raise TemplateProblem(_("{% raw %} is not allowed in messages."), "body", number)
     holders = Placeholders(prefix=_fresh_prefix(source))
     out: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.utils import translation
 
@@ -130,3 +132,21 @@ def test_it_gives_hints_in_the_active_language() -> None:
         check = message_check(subject="", body="")
     assert isinstance(check.reading_hint, str)
     assert check.reading_hint
+
+
+@pytest.mark.parametrize("opening", ["{{", "{%", "{#"])
+def test_it_reads_a_body_of_unclosed_tags_in_linear_time(opening: str) -> None:
+    # A correctness guard, not a benchmark: a lazy regular expression took 3 s on this.
+    started = time.perf_counter()
+    check = message_check(subject=opening * 150, body=opening * 10000)
+
+    assert time.perf_counter() - started < 1
+    assert check.reading_ease is None
+
+
+def test_it_measures_only_as_much_as_a_message_may_hold() -> None:
+    started = time.perf_counter()
+    check = message_check(subject="You " * 100_000, body="You win. " * 200_000)
+
+    assert time.perf_counter() - started < 2
+    assert check.reader_mentions == 75 + 2222  # 300 and 20,000 characters' worth

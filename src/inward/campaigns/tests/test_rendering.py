@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from html.parser import HTMLParser
 from typing import Any
 
@@ -10,8 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from inward.campaigns.forms import VariantForm
 from inward.campaigns.rendering import (
     ALLOWED_VARIABLES,
+    MAX_BODY_LENGTH,
+    MAX_SUBJECT_LENGTH,
     ROW_FIELDS,
     MessageContext,
     TemplateProblem,
@@ -19,6 +24,8 @@ from inward.campaigns.rendering import (
     message_context,
     message_context_from_row,
 )
+from inward.campaigns.rendering.fragments import fragment_spans
+from inward.campaigns.rendering.placeholders import placeholders_substitute
 from inward.directory.models import Department, Person, Site
 
 ROW: dict[str, Any] = {
@@ -380,3 +387,182 @@ def test_it_keeps_the_html_well_formed_whichever_way_a_condition_goes(
         return
     assert well_formed(compiled.render(context()).html)
     assert well_formed(compiled.render(context(NO_MANAGER)).html)
+
+
+# --- Bounds: what a manager writes must not exhaust the server ------------------------------
+# Time limits here are generous correctness guards (the work takes milliseconds), not
+# benchmarks: before the bounds, these inputs took seconds or gigabytes.
+
+
+def compile_within(seconds: float, *, subject: str = "x", body: str = "x") -> Any:
+    """``compile_variant``'s result or TemplateProblem, failing when it takes too long."""
+    started = time.perf_counter()
+    try:
+        outcome: Any = compile_variant(subject=subject, body=body)
+    except TemplateProblem as problem:
+        outcome = problem
+    assert time.perf_counter() - started < seconds
+    return outcome
+
+
+def test_it_refuses_the_replace_filter_that_grows_text_tenfold_per_use() -> None:
+    body = "{{ 'aaaaaaaaaa'" + "|replace('a', 'aaaaaaaaaa')" * 6 + " }}"
+    problem = compile_within(1, body=body)
+
+    assert isinstance(problem, TemplateProblem)
+    assert "filter “replace” is not allowed" in problem.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 'a' * 1000000000 }}",
+        "{{ 'ab' * 10 ** 9 }}",
+        "{{ ['a'] * 1000000000 }}",
+        "{{ 'a' + 'b' }}",
+        "{{ 10 ** 10 ** 10 }}",
+        "{{ '%s' % person.first_name }}",
+    ],
+)
+def test_it_refuses_arithmetic_so_constants_cannot_be_blown_up(body: str) -> None:
+    problem = compile_within(1, body=body)
+
+    assert isinstance(problem, TemplateProblem)
+    assert "not allowed in messages" in problem.message
+
+
+def test_it_refuses_urlencode_on_text_that_is_already_encoded() -> None:
+    # Each pass makes every "%" three characters again: 150 passes over 10,000 of them
+    # took ten seconds to compile.
+    for body in (
+        "{{ person.first_name|urlencode|urlencode }}",
+        "{{ (person.first_name|urlencode|upper)|urlencode }}",
+        "{{ person.email|default(person.first_name|urlencode)|urlencode }}",
+        "{{ '" + "%" * 10000 + "'" + "|urlencode" * 150 + " }}",
+    ):
+        problem = compile_within(1, body=body)
+        assert isinstance(problem, TemplateProblem)
+        assert "only once" in problem.message
+    assert render("{{ person.email|urlencode }}").text == "sjoukje%40example.com\n"
+
+
+def test_it_cuts_any_filters_output_at_the_length_of_a_whole_body() -> None:
+    # "🎉" is one character and twelve once encoded (%F0%9F%8E%89).
+    text = render("{{ '" + "🎉" * 5000 + "'|urlencode }}").text
+
+    assert len(text.strip()) == MAX_BODY_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("{{ person.first_name|upper(1) }}", "“upper” takes no arguments"),
+        ("{{ person.first_name|trim(5) }}", "“trim” takes no arguments"),
+        ("{{ person.first_name|truncate('a') }}", "“length” of the filter “truncate”"),
+        ("{{ person.first_name|truncate(5, end=3) }}", "“end” of the filter “truncate”"),
+        ("{{ person.first_name|truncate(5, length=3) }}", "does not take these arguments"),
+        ("{{ person.first_name|truncate(5, colour='red') }}", "does not take these arguments"),
+        ("{{ person.first_name|default('a', true, 3) }}", "does not take these arguments"),
+    ],
+)
+def test_it_refuses_filter_arguments_that_would_fail_at_send_time(body: str, says: str) -> None:
+    # These compiled, then raised TypeError for every reader (a 500 in the preview).
+    with pytest.raises(TemplateProblem) as caught:
+        compile_variant(subject="x", body=body)
+
+    assert says in caught.value.message
+
+
+def test_it_accepts_the_filter_arguments_that_work() -> None:
+    body = (
+        "{{ person.job_title|truncate(5, true, '…', 0) }} {{ person.site|d('here', boolean=true) }}"
+    )
+    assert render(body).text == "Anal… Leeuwarden\n"
+
+
+def test_it_refuses_a_number_too_long_for_python() -> None:
+    problem = compile_within(1, body="{{ " + "9" * 5000 + " }}")
+
+    assert isinstance(problem, TemplateProblem)
+    assert "number in the template is too long" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("x", "{{ " + "(" * 300 + "person.first_name" + ")" * 300 + " }}"),
+        ("x", "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}"),
+        ("x", "{{" * 10000),
+        # Deep enough for Python's compiler to refuse Jinja's code, not deep enough for
+        # a RecursionError: SyntaxError and IndentationError.
+        ("x", "{{ person.first_name" + "|upper" * 250 + " }}"),
+        ("x", "{{ " + "not " * 250 + "person.first_name }}"),
+        ("x", "{% if manager %}" * 150 + "x" + "{% endif %}" * 150),
+        ("{{ " + "(" * 140 + "1" + ")" * 140 + " }}", "x"),
+    ],
+)
+def test_it_refuses_nesting_too_deep_to_compile(subject: str, body: str) -> None:
+    problem = compile_within(1, subject=subject, body=body)
+
+    assert isinstance(problem, TemplateProblem)
+    assert "nested too deeply" in problem.message
+    assert problem.field == ("subject" if subject != "x" else "body")
+
+
+def test_it_refuses_a_subject_or_body_over_the_length_limit() -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        compile_variant(subject="s" * (MAX_SUBJECT_LENGTH + 1), body="x")
+    assert (caught.value.field, caught.value.message) == (
+        "subject",
+        "The subject is too long: at most 300 characters.",
+    )
+    with pytest.raises(TemplateProblem) as caught:
+        compile_variant(subject="x", body="b" * (MAX_BODY_LENGTH + 1))
+    assert (caught.value.field, caught.value.message) == (
+        "body",
+        "The message is too long: at most 20000 characters.",
+    )
+
+
+def test_it_counts_a_line_break_as_one_character_as_the_browser_does() -> None:
+    compile_variant(subject="s" * MAX_SUBJECT_LENGTH, body="b\r\n" * (MAX_BODY_LENGTH // 2))
+
+
+def test_it_compiles_the_longest_body_quickly() -> None:
+    line = "Hi {{ person.first_name }}, see [the course](https://learn.example.com/c).\n\n"
+    body = (line * (MAX_BODY_LENGTH // len(line)))[:MAX_BODY_LENGTH]
+
+    assert not isinstance(compile_within(2, body=body), TemplateProblem)
+
+
+@pytest.mark.parametrize("opening", ["{{", "{%", "{#"])
+def test_it_finds_the_fragments_of_unclosed_tags_in_linear_time(opening: str) -> None:
+    started = time.perf_counter()
+    placeholders_substitute("x {{ person.first_name }} " + opening * 10000)
+
+    assert time.perf_counter() - started < 1
+
+
+TAGGY = st.lists(st.sampled_from(["{", "}", "%", "#", "{{", "}}", "{%", "%}", "a", "\n"])).map(
+    "".join
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(source=TAGGY)
+def test_it_finds_the_same_fragments_as_the_lazy_regular_expression(source: str) -> None:
+    expected = [m.span() for m in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", source, re.S)]
+    assert list(fragment_spans(source)) == expected
+
+
+@pytest.mark.django_db
+def test_it_stops_the_editor_at_the_same_limits() -> None:
+    form = VariantForm(data={"subject": "s", "body": "b\r\n" * (MAX_BODY_LENGTH // 2)})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["body"] == ("b\n" * (MAX_BODY_LENGTH // 2)).strip()
+    assert f'maxlength="{MAX_BODY_LENGTH}"' in str(form["body"])
+    assert f'maxlength="{MAX_SUBJECT_LENGTH}"' in str(form["subject"])
+
+    too_long = VariantForm(data={"subject": "s", "body": "b" * (MAX_BODY_LENGTH + 1)})
+    assert not too_long.is_valid()
+    assert "body" in too_long.errors

@@ -3,7 +3,10 @@
 ``CHANNEL_FIELDS`` describes each kind's settings so forms can be built from it: fields
 with ``secret=True`` live in ``Channel.secrets`` (write-only), the others in
 ``Channel.config``. ``channel_config_errors`` checks a complete config and secrets pair;
-a form that keeps unchanged secrets merges them in before asking.
+a form that keeps unchanged secrets merges them in before asking, through
+``channel_secrets_merge``: fields with ``endpoint=True`` say where the secrets are sent,
+and when one of them changes the stored secrets are dropped, so nobody can point a
+channel at their own server and have it hand over the password kept for the real one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -56,7 +60,11 @@ def transport_for(channel: Channel) -> Transport:
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One setting of a channel kind. ``input`` is ``text``, ``number``, ``email``, ``url``,
-    ``password``, ``checkbox`` or ``select`` (then ``choices`` lists value and label)."""
+    ``password``, ``checkbox`` or ``select`` (then ``choices`` lists value and label).
+
+    ``endpoint``: the setting decides where the channel's secrets are sent; changing it
+    drops them. ``cleared`` (secrets only): what to tell the admin when that happens.
+    """
 
     name: str
     label: StrOrPromise
@@ -65,6 +73,8 @@ class FieldSpec:
     help: StrOrPromise = ""
     input: str = "text"
     choices: tuple[tuple[str, StrOrPromise], ...] = ()
+    endpoint: bool = False
+    cleared: StrOrPromise = ""
 
 
 _SMTP_FIELDS = [
@@ -72,8 +82,15 @@ _SMTP_FIELDS = [
         "host",
         gettext_lazy("SMTP server"),
         help=gettext_lazy("Leave empty to use the server in EMAIL_URL."),
+        endpoint=True,
     ),
-    FieldSpec("port", gettext_lazy("Port"), input="number", help=gettext_lazy("587, 465 or 25.")),
+    FieldSpec(
+        "port",
+        gettext_lazy("Port"),
+        input="number",
+        help=gettext_lazy("587, 465 or 25."),
+        endpoint=True,
+    ),
     FieldSpec(
         "security",
         gettext_lazy("Security"),
@@ -83,9 +100,18 @@ _SMTP_FIELDS = [
             ("tls", gettext_lazy("TLS from the start")),
             ("none", gettext_lazy("None (trusted network only)")),
         ),
+        endpoint=True,
     ),
-    FieldSpec("username", gettext_lazy("User name")),
-    FieldSpec("password", gettext_lazy("Password"), secret=True, input="password"),
+    FieldSpec("username", gettext_lazy("User name"), endpoint=True),
+    FieldSpec(
+        "password",
+        gettext_lazy("Password"),
+        secret=True,
+        input="password",
+        cleared=gettext_lazy(
+            "The password was cleared because the server changed; enter it again."
+        ),
+    ),
     FieldSpec(
         "from_addr",
         gettext_lazy("From"),
@@ -110,6 +136,9 @@ CHANNEL_FIELDS: dict[str, list[FieldSpec]] = {
             required=True,
             input="password",
             help=gettext_lazy("Starts with xoxb-; needs chat:write and users:read.email."),
+            cleared=gettext_lazy(
+                "The bot token was cleared because the API address changed; enter it again."
+            ),
         ),
         FieldSpec(
             "post_to_channel",
@@ -127,6 +156,7 @@ CHANNEL_FIELDS: dict[str, list[FieldSpec]] = {
             gettext_lazy("API address"),
             input="url",
             help=gettext_lazy("Leave empty for https://slack.com/api."),
+            endpoint=True,
         ),
     ],
     ChannelKind.TEAMS: [
@@ -143,6 +173,74 @@ CHANNEL_FIELDS: dict[str, list[FieldSpec]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SecretsMerge:
+    """The secrets a channel keeps after an update, and the names of the stored ones that
+    were dropped because an endpoint setting changed (each has a ``cleared`` note)."""
+
+    secrets: dict[str, Any]
+    cleared: list[str]
+
+
+def channel_secrets_merge(
+    kind: str,
+    *,
+    stored_config: dict[str, Any],
+    config: dict[str, Any],
+    stored_secrets: dict[str, Any],
+    given: dict[str, Any],
+) -> SecretsMerge:
+    """Merge the secrets ``given`` now (blank ones mean "keep") into the stored ones.
+
+    When any ``endpoint`` setting of the kind differs between ``stored_config`` and
+    ``config``, the stored secrets are not kept: a secret only ever goes to the server it
+    was entered for, unless it is typed in again in the same save.
+    """
+    typed = {name: value for name, value in given.items() if value}
+    if not endpoint_changed(kind, stored_config, config):
+        return SecretsMerge(secrets={**stored_secrets, **typed}, cleared=[])
+    cleared = sorted(name for name, value in stored_secrets.items() if value and name not in typed)
+    return SecretsMerge(secrets=typed, cleared=cleared)
+
+
+def endpoint_changed(kind: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a setting that says where secrets are sent differs between the two."""
+    return any(
+        _endpoint_value(before.get(spec.name)) != _endpoint_value(after.get(spec.name))
+        for spec in CHANNEL_FIELDS.get(kind, ())
+        if spec.endpoint
+    )
+
+
+def _endpoint_value(value: Any) -> str:
+    # "587" and 587, "" and None, a trailing "/" or capitals in a host name: the same place.
+    return "" if value is None else str(value).strip().rstrip("/").lower()
+
+
+def cleared_note(kind: str, name: str) -> str:
+    """What to tell the admin about a secret dropped by ``channel_secrets_merge``."""
+    for spec in CHANNEL_FIELDS.get(kind, ()):
+        if spec.name == name and spec.cleared:
+            return str(spec.cleared)
+    return _("This secret was cleared because the server changed; enter it again.")
+
+
+def channel_settings_clean(
+    kind: str, config: dict[str, Any], secrets: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``config`` and ``secrets`` with the spaces around addresses (``url`` fields)
+    removed: pasted URLs often carry a space or a line break at either end."""
+    urls = {spec.name for spec in CHANNEL_FIELDS.get(kind, ()) if spec.input == "url"}
+
+    def cleaned(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: value.strip() if name in urls and isinstance(value, str) else value
+            for name, value in values.items()
+        }
+
+    return cleaned(config), cleaned(secrets)
+
+
 def channel_config_errors(
     kind: str, config: dict[str, Any], secrets: dict[str, Any]
 ) -> dict[str, str]:
@@ -154,6 +252,8 @@ def channel_config_errors(
         value = (secrets if spec.secret else config).get(spec.name)
         if spec.required and not str(value or "").strip():
             errors[spec.name] = _("This field is required.")
+        elif spec.input == "url" and value and (problem := url_problem(str(value))):
+            errors[spec.name] = problem
     for check in _CHECKS.get(kind, []):
         for name, message in check(config, secrets).items():
             errors.setdefault(name, message)
@@ -193,16 +293,34 @@ def _slack_errors(config: dict[str, Any], secrets: dict[str, Any]) -> dict[str, 
     errors: dict[str, str] = {}
     if config.get("post_to_channel") and not str(config.get("channel_id") or "").strip():
         errors["channel_id"] = _("Posting in a channel needs its channel ID.")
-    if config.get("api_base") and check_http_url(str(config["api_base"])):
-        errors["api_base"] = _("Enter a full http:// or https:// address.")
     return errors
 
 
-def _teams_errors(config: dict[str, Any], secrets: dict[str, Any]) -> dict[str, str]:
-    url = str(secrets.get("webhook_url") or "")
-    if url and check_http_url(url):
-        return {"webhook_url": _("Enter a full http:// or https:// address.")}
-    return {}
+# Plain http only to this machine (tests and a local relay); anywhere else a token or a
+# signed webhook URL would cross the network readable.
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a channel's address (a readable reason), or None.
+
+    It must be a whole ``https://`` address of ASCII characters without spaces or control
+    characters; plain ``http://`` is accepted for 127.0.0.1 and localhost only.
+    """
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return _("An address cannot contain spaces or line breaks.")
+    if not url.isascii():  # what http.client cannot put in a request line
+        return _("Write the address with plain characters only, as the service gives it.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is no number raises ValueError
+    except ValueError:
+        return _("Enter a full https:// address.")
+    if check_http_url(url) is not None or port == 0:
+        return _("Enter a full https:// address.")
+    if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        return _("Use https://; plain http:// is only for this machine (localhost).")
+    return None
 
 
 _Check = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
@@ -210,7 +328,6 @@ _CHECKS: dict[str, list[_Check]] = {
     ChannelKind.EMAIL: [_smtp_errors],
     ChannelKind.CALENDAR: [_smtp_errors],
     ChannelKind.SLACK: [_slack_errors],
-    ChannelKind.TEAMS: [_teams_errors],
 }
 
 

@@ -15,6 +15,7 @@ from inward.delivery.channels.intranet.transport import IntranetTransport
 from inward.delivery.channels.registry import (
     CHANNEL_FIELDS,
     channel_config_errors,
+    channel_secrets_merge,
     channel_send_test,
     transport_for,
 )
@@ -62,6 +63,18 @@ def test_it_describes_the_settings_of_every_kind() -> None:
         ("teams", {}, {}, {"webhook_url"}),
         ("teams", {}, {"webhook_url": "javascript:alert(1)"}, {"webhook_url"}),
         ("teams", {}, {"webhook_url": "https://x.logic.azure.com/workflows/1?sig=2"}, set()),
+        ("teams", {}, {"webhook_url": "http://x.logic.azure.com/workflows/1?sig=2"},
+         {"webhook_url"}),
+        ("teams", {}, {"webhook_url": "http://127.0.0.1:8080/hook"}, set()),
+        ("teams", {}, {"webhook_url": "http://localhost/hook"}, set()),
+        ("teams", {}, {"webhook_url": "https://x.example.com/a b?sig=2"}, {"webhook_url"}),
+        ("teams", {}, {"webhook_url": "https://x.example.com/a?sig=2\n"}, {"webhook_url"}),
+        ("teams", {}, {"webhook_url": "https://x.example.com/wörk?sig=2"}, {"webhook_url"}),
+        ("teams", {}, {"webhook_url": "https://x.example.com:99999/a"}, {"webhook_url"}),
+        ("teams", {}, {"webhook_url": "https:///no-host"}, {"webhook_url"}),
+        ("slack", {"api_base": "http://slack.example.com/api"}, {"bot_token": "xoxb-1"},
+         {"api_base"}),
+        ("slack", {"api_base": "https://slack.example.com/api"}, {"bot_token": "xoxb-1"}, set()),
         ("intranet", {}, {}, set()),
         ("fax", {}, {}, {"kind"}),
     ],
@@ -161,3 +174,49 @@ def test_it_explains_that_an_actor_without_a_directory_entry_has_no_feed(
         channel_send_test(channel=make_channel(ChannelKind.INTRANET), to="", actor=admin_user)
 
     assert "directory" in str(caught.value)
+
+
+SMTP = {"host": "smtp.example.com", "port": 587, "security": "starttls", "username": "u"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "before", "after", "given", "kept", "cleared"),
+    [
+        ("email", SMTP, SMTP, {}, {"password": "old"}, []),
+        ("email", SMTP, {**SMTP, "from_addr": "x@example.com"}, {}, {"password": "old"}, []),
+        ("email", SMTP, {**SMTP, "port": "587", "host": "SMTP.example.com "}, {},
+         {"password": "old"}, []),
+        ("email", SMTP, {**SMTP, "host": "evil.example"}, {}, {}, ["password"]),
+        ("calendar", SMTP, {**SMTP, "security": "none"}, {}, {}, ["password"]),
+        ("email", SMTP, {**SMTP, "username": "v"}, {"password": "new"}, {"password": "new"}, []),
+        ("email", SMTP, {**SMTP, "port": 25}, {"password": ""}, {}, ["password"]),
+        ("slack", {}, {"api_base": "https://evil.example/api"}, {}, {}, ["password"]),
+        ("teams", {}, {"anything": "else"}, {}, {"password": "old"}, []),
+    ],
+)  # fmt: skip
+def test_it_drops_stored_secrets_when_the_channel_points_elsewhere(
+    kind: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    given: dict[str, Any],
+    kept: dict[str, Any],
+    cleared: list[str],
+) -> None:
+    merge = channel_secrets_merge(
+        kind, stored_config=before, config=after, stored_secrets={"password": "old"}, given=given
+    )
+    assert (merge.secrets, merge.cleared) == (kept, cleared)
+
+
+def test_it_marks_which_settings_decide_where_secrets_go() -> None:
+    endpoints = {
+        kind: [spec.name for spec in specs if spec.endpoint]
+        for kind, specs in CHANNEL_FIELDS.items()
+    }
+    assert endpoints == {
+        "email": ["host", "port", "security", "username"],
+        "calendar": ["host", "port", "security", "username"],
+        "slack": ["api_base"],
+        "teams": [],  # the webhook URL is itself the secret
+        "intranet": [],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -191,3 +192,38 @@ def test_it_tunnels_https_through_the_proxy_named_in_the_environment(
     [(request_line, headers)] = proxy.requests  # one tunnel, kept for both calls
     assert request_line == "CONNECT slack.example.test:443 HTTP/1.1"
     assert headers["proxy-authorization"] == "Basic cm9ib3Q6cGE6c3M="  # robot:pa:ss
+
+
+# --- the bot token is a secret: no error may carry it -----------------------------------
+
+
+def test_it_refuses_a_token_that_cannot_be_sent_without_quoting_it(
+    slack_server: SlackServer,
+) -> None:
+    # http.client's ValueError says "Invalid header value b'Bearer xoxb-…'".
+    error = failure(slack_channel(slack_server, token="xoxb-s3cret\r\nX-Evil: 1"), job())
+
+    assert error.permanent
+    assert "s3cret" not in str(error)
+    assert error.__cause__ is None and error.__suppress_context__
+    assert slack_server.calls == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"ok": False, "error": f"weird_error for Bearer {SLACK_TOKEN}"}),
+        (200, {"ok": False, "error": "x" * 500}),
+        (403, f"<html>Forbidden: Authorization: Bearer {SLACK_TOKEN}</html>"),
+        (403, "token " + urllib.parse.quote(SLACK_TOKEN, safe="")),
+    ],
+)
+def test_it_never_repeats_the_token_from_what_slack_answers(
+    slack_server: SlackServer, status: int, body: Any
+) -> None:
+    slack_server.answer_next(status, body)
+    error = failure(slack_channel(slack_server), job())
+
+    assert SLACK_TOKEN not in str(error)
+    assert "test-token" not in str(error)
+    assert len(str(error)) < 250

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
+import socket
+import threading
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -125,3 +129,92 @@ def test_it_needs_a_webhook_url() -> None:
 )
 def test_it_reads_retry_after_values_carefully(header: str, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds
+
+
+# --- the webhook URL is a secret: no error may carry it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/work flows?sig=s3cret",  # http.client's InvalidURL quotes it
+        "http://127.0.0.1:9/workflows?sig=s3cret\r\nX-Evil: 1",
+        "http://127.0.0.1:9/wörkflows?sig=s3cret",  # not ASCII: UnicodeEncodeError
+        "http://127.0.0.1:port/workflows?sig=s3cret",  # urlsplit's ValueError
+    ],
+)
+def test_it_refuses_a_webhook_url_that_cannot_be_sent_without_quoting_it(url: str) -> None:
+    error = failure(make_channel(ChannelKind.TEAMS, secrets={"webhook_url": url}), post())
+
+    assert error.permanent
+    assert "work" not in str(error)
+    # Nor does an exception that quotes it travel along for a log to print.
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "{url}",
+        "no workflow at {path}",
+        "api-version=2016-06-01&amp;sig=s3cret: bad signature",
+        '{{"error": "bad url {quoted}"}}',
+        '{{"request": "{json}"}}',
+    ],
+)
+def test_it_cuts_an_echo_of_the_webhook_url_out_of_what_teams_answers(
+    teams_server: TeamsServer, echo: str
+) -> None:
+    url = teams_server.webhook_url
+    body = echo.format(
+        url=url,
+        path=TeamsServer.PATH + "?api-version=2016-06-01&sig=s3cret",
+        quoted=urllib.parse.quote(url, safe=""),
+        json=url.replace("/", "\\/"),
+    )
+    teams_server.answer_next(400, body)
+    error = failure(teams_channel(teams_server), post())  # asserts "s3cret" is not in it
+
+    assert "Teams answered HTTP 400" in str(error)
+    assert "abc123" not in str(error)
+
+
+def test_it_cuts_the_webhook_url_out_of_a_garbled_answer() -> None:
+    # A server that is no HTTP server echoes the request line back; http.client's
+    # BadStatusLine quotes it in full.
+    with EchoServer() as echo:
+        channel = make_channel(
+            ChannelKind.TEAMS, secrets={"webhook_url": f"{echo.url}/workflows/abc123?sig=s3cret"}
+        )
+        error = failure(channel, post())
+
+    assert not error.permanent
+    assert "abc123" not in str(error)
+
+
+class EchoServer:
+    """Reads the first line of a request and sends it back as the answer."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self._listener.accept()
+                with connection, connection.makefile("rb") as reader:
+                    connection.sendall(reader.readline())

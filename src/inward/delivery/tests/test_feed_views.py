@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -321,3 +322,61 @@ def test_it_keeps_csrf_protection_on_the_signed_page() -> None:
     response = strict.post(url, {"language": "nl", "csrfmiddlewaretoken": token.group(1)})
     assert response.status_code == 302
     assert Preference.objects.get(person=emma).language == "nl"
+
+
+# --- links that expire ----------------------------------------------------------------------
+
+
+def signed_days_ago(person_id: int, days: float, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The signed path as a message sent ``days`` ago carried it."""
+    then = time.time() - days * 86400
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: then)
+        return signed_path(person_id)
+
+
+def test_it_opens_a_link_from_a_message_sent_weeks_ago(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emma = person()
+    assert client.get(signed_days_ago(emma.pk, 89, monkeypatch)).status_code == 200
+
+
+def test_it_explains_an_expired_link_and_offers_to_sign_in(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emma = person()
+    url = signed_days_ago(emma.pk, 91, monkeypatch)
+    page = client.get(url)
+
+    assert page.status_code == 410
+    assert page["Referrer-Policy"] == "no-referrer"
+    body = text(page)
+    assert "This link has expired" in body
+    assert "works for 90 days" in body
+    assert 'href="/accounts/login/?next=%2Ffeed%2Fpreferences%2F"' in body
+    assert "Emma" not in body
+    assert not INLINE_SCRIPT.search(body) and not INLINE_STYLE.search(body)
+    assert client.post(url, {"language": "nl"}).status_code == 410
+    assert not Preference.objects.filter(person=emma).exists()
+
+
+def test_it_takes_the_life_of_a_link_from_the_settings(
+    client: Client, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.INWARD_PREFERENCES_LINK_DAYS = 7
+    emma = person()
+
+    assert client.get(signed_days_ago(emma.pk, 6, monkeypatch)).status_code == 200
+    page = client.get(signed_days_ago(emma.pk, 8, monkeypatch))
+    assert page.status_code == 410
+    assert "works for 7 days" in text(page)
+
+
+def test_it_explains_a_broken_link_too(client: Client) -> None:
+    page = client.get("/feed/preferences/AAAA.forged/")
+
+    assert page.status_code == 404
+    body = text(page)
+    assert "This link does not work" in body
+    assert "/accounts/login/?next=%2Ffeed%2Fpreferences%2F" in body

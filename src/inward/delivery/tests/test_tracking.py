@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from django.core.signing import b62_encode
 from django.test import Client
 from django.utils import timezone
 
@@ -12,15 +14,20 @@ from inward.campaigns.models import Variant
 from inward.campaigns.tests.factories import make_campaign, make_channel, make_people, make_touch
 from inward.delivery.models import Delivery
 from inward.delivery.tracking import (
+    PREFERENCES_SALT,
     ClickTarget,
+    PreferencesLink,
     click_token,
     click_token_target,
     click_url,
     open_pixel_url,
     open_token,
     open_token_delivery_id,
+    preferences_link_read,
     preferences_person_id,
+    preferences_token,
     preferences_url,
+    signer,
 )
 from inward.delivery.tracking_views import PIXEL
 
@@ -219,3 +226,40 @@ def test_it_needs_no_sign_in_and_makes_one_update_per_request(
     assert response.status_code == 302
     with django_assert_num_queries(1):
         assert client.get(f"/t/o/{open_token(delivery.pk)}.gif").status_code == 200
+
+
+def test_it_lets_preferences_links_expire(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    fresh = preferences_token(77)
+    then = time.time() - 91 * 86400
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: then)
+        old = preferences_token(77)
+
+    assert preferences_person_id(fresh) == 77
+    assert preferences_person_id(old) is None
+    assert preferences_link_read(old) == PreferencesLink(None, expired=True)
+    settings.INWARD_PREFERENCES_LINK_DAYS = 120
+    assert preferences_person_id(old) == 77
+
+
+def test_it_treats_an_undated_preferences_link_as_expired_and_a_forged_one_as_broken() -> None:
+    undated = signer(PREFERENCES_SALT).sign(b62_encode(77))  # as links were made before
+
+    assert preferences_link_read(undated) == PreferencesLink(None, expired=True)
+    assert preferences_link_read(undated + "x") == PreferencesLink(None, expired=False)
+    assert preferences_link_read(open_token(77)) == PreferencesLink(None, expired=False)
+
+
+def test_it_gives_each_new_message_a_fresh_preferences_link(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = preferences_url(77)
+    later = time.time() + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert preferences_url(77) != first
+
+
+def test_it_keeps_open_and_click_links_undated() -> None:
+    assert open_token(42).count(".") == 1
+    assert click_token(42, 0).count(".") == 1

@@ -427,3 +427,169 @@ def test_it_keeps_settings_the_form_does_not_show(
         "x_custom": "kept",
         "from_addr": "Learning <learning@example.com>",
     }
+
+
+# --- secrets stay with the server they were entered for --------------------------------
+
+SMTP = {"host": "smtp.example.com", "port": 587, "security": "starttls", "username": "mailer"}
+SMTP_FORM = {f"config_{name}": str(value) for name, value in SMTP.items()}
+
+
+@pytest.fixture
+def smtp_channel() -> Channel:
+    return make_channel(
+        "email", slug="all-staff", name="All staff", config=SMTP, secrets={"password": "s3cr3t"}
+    )
+
+
+def test_it_clears_the_password_when_the_server_changes_and_says_so(
+    admin_user: Any, client_as: Any, smtp_channel: Channel
+) -> None:
+    form = email_form(**{**SMTP_FORM, "config_host": "mail.attacker.example"})
+    response = client_as(admin_user).post("/channels/all-staff/edit/", form, follow=True)
+
+    assert "The password was cleared because the server changed; enter it again." in text(response)
+    smtp_channel.refresh_from_db()
+    assert smtp_channel.config["host"] == "mail.attacker.example"
+    assert smtp_channel.secrets == {}
+    entry = AuditEntry.objects.get(action="channel.update")
+    assert entry.data["secrets_cleared"] == ["password"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"host": "mail.attacker.example"},
+        {"host": "", "username": ""},  # back to the server in EMAIL_URL
+        {"port": 2525},
+        {"security": "none"},
+        {"username": "someone-else"},
+    ],
+)
+def test_it_drops_stored_secrets_when_any_endpoint_setting_changes(
+    admin_user: Any, smtp_channel: Channel, change: dict[str, Any]
+) -> None:
+    config = {**SMTP, **change}
+    channel_update(actor=admin_user, channel=smtp_channel, name="All staff", config=config)
+
+    smtp_channel.refresh_from_db()
+    assert smtp_channel.secrets == {}
+
+
+def test_it_keeps_the_password_when_nothing_about_the_server_changes(
+    admin_user: Any, client_as: Any, smtp_channel: Channel
+) -> None:
+    # Same place, written differently: the port as text, the host in capitals.
+    form = email_form(**{**SMTP_FORM, "config_host": "SMTP.example.com", "name": "Everyone"})
+    response = client_as(admin_user).post("/channels/all-staff/edit/", form, follow=True)
+
+    assert "was cleared" not in text(response)
+    smtp_channel.refresh_from_db()
+    assert smtp_channel.secrets == {"password": "s3cr3t"}
+
+
+def test_it_keeps_a_new_password_typed_in_with_the_new_server(
+    admin_user: Any, client_as: Any, smtp_channel: Channel
+) -> None:
+    form = email_form(**{**SMTP_FORM, "config_port": "465", "config_password": "n3w"})
+    response = client_as(admin_user).post("/channels/all-staff/edit/", form, follow=True)
+
+    assert "was cleared" not in text(response)
+    smtp_channel.refresh_from_db()
+    assert smtp_channel.secrets == {"password": "n3w"}
+
+
+def test_it_wants_the_slack_token_again_when_the_api_address_changes(
+    admin_user: Any, client_as: Any
+) -> None:
+    slack = make_channel(
+        "slack",
+        slug="slack",
+        config={"api_base": "https://slack.com/api"},
+        secrets={"bot_token": "xoxb-stored"},
+    )
+    client = client_as(admin_user)
+    data = {"name": "Slack", "enabled": "on", "config_api_base": "https://slack.attacker.example"}
+    response = client.post("/channels/slack/edit/", data)
+
+    assert response.status_code == 200
+    assert re.search(
+        r'id="id_config_bot_token_error">The bot token was cleared because the API address '
+        r"changed; enter it again.",
+        text(response),
+    )
+    slack.refresh_from_db()
+    assert slack.config["api_base"] == "https://slack.com/api"
+    assert slack.secrets == {"bot_token": "xoxb-stored"}
+
+    with pytest.raises(ValidationError) as caught:
+        channel_update(actor=admin_user, channel=slack, name="Slack", config=data)
+    assert "bot token was cleared" in str(caught.value.message_dict["bot_token"])
+
+    client.post("/channels/slack/edit/", {**data, "config_bot_token": "xoxb-new"})
+    slack.refresh_from_db()
+    assert slack.secrets == {"bot_token": "xoxb-new"}
+
+
+# --- addresses of chat channels -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hook", "says"),
+    [
+        ("https://x.logic.azure.com/work flows?sig=s3cret", "cannot contain spaces"),
+        ("https://x.logic.azure.com/workflows?sig=s3cret\nX-Evil: 1", "cannot contain spaces"),
+        ("http://x.logic.azure.com/workflows?sig=s3cret", "Use https://"),
+        ("https://x.logic.azure.com:port/workflows?sig=s3cret", "Enter a full https://"),
+    ],
+)
+def test_it_refuses_a_webhook_address_that_cannot_be_sent_to(
+    admin_user: Any, client_as: Any, hook: str, says: str
+) -> None:
+    data = {"name": "Teams", "slug": "teams", "enabled": "on", "config_webhook_url": hook}
+    response = client_as(admin_user).post("/channels/new/?kind=teams", data)
+
+    assert response.status_code == 200
+    assert re.search(rf'id="id_config_webhook_url_error">[^<]*{says}', text(response))
+    assert "s3cret" not in text(response)
+    assert not Channel.objects.exists()
+
+
+def test_it_strips_spaces_around_a_webhook_address_given_to_the_services(
+    admin_user: Any,
+) -> None:
+    hook = "https://x.logic.azure.com/workflows/1?sig=s3cret"
+    channel = channel_create(
+        actor=admin_user,
+        kind="teams",
+        slug="teams",
+        name="Teams",
+        secrets={"webhook_url": f" {hook}\n"},
+    )
+    assert channel.secrets == {"webhook_url": hook}
+
+    channel_update(
+        actor=admin_user,
+        channel=channel,
+        name="Teams",
+        config={"api_base": "ignored"},
+        secrets={"webhook_url": f"\t{hook}/2 "},
+    )
+    channel.refresh_from_db()
+    assert channel.secrets == {"webhook_url": f"{hook}/2"}
+
+
+def test_it_reports_a_stored_webhook_that_cannot_be_sent_to_without_revealing_it(
+    admin_user: Any, client_as: Any
+) -> None:
+    # Saved before addresses were checked: the test must fail cleanly, not with a 500
+    # that quotes the URL and its signature.
+    hook = "http://127.0.0.1:9/work flows?sig=s3cret"
+    channel = make_channel("teams", slug="teams", secrets={"webhook_url": hook})
+    response = client_as(admin_user).post("/channels/teams/test/", {}, follow=True)
+
+    body = text(response)
+    assert "The test message failed" in body
+    assert "s3cret" not in body
+    entry = AuditEntry.objects.get(action="channel.test", target_id=str(channel.pk))
+    assert "s3cret" not in str(entry.data) and "s3cret" not in entry.summary

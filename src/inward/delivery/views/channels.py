@@ -77,9 +77,13 @@ def channel_edit(request: HttpRequest, slug: str) -> HttpResponse:
     access.require(access.can_manage_channels(request.user))
     channel = get_object_or_404(Channel, slug=slug)
     form = ChannelForm(request.POST or None, kind=channel.kind, channel=channel)
-    if request.method == "POST" and form.is_valid() and _save(request, form, channel):
-        messages.success(request, _("Channel “%(name)s” saved.") % {"name": channel.name})
-        return redirect("delivery:channel_edit", slug=channel.slug)
+    if request.method == "POST" and form.is_valid():
+        cleared = form.cleared_notes()  # before the save, which moves the channel
+        if _save(request, form, channel):
+            messages.success(request, _("Channel “%(name)s” saved.") % {"name": channel.name})
+            for note in cleared:
+                messages.warning(request, note)
+            return redirect("delivery:channel_edit", slug=channel.slug)
     return render(request, "delivery/channel_form.html", _form_context(form, channel, request))
 
 

@@ -3,19 +3,23 @@
 Everyone signed in has a feed: it is the inbox of the directory person with their e-mail
 address. Items are looked up through that person, so nobody can open another person's
 item (404, not 403: an item's existence is not revealed). The signed preferences link in
-e-mails opens the same preferences form without signing in.
+e-mails opens the same preferences form without signing in, for as long as the link lasts;
+an expired or broken link gets a page that says so and offers to sign in instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +28,7 @@ from inward.campaigns.errors import CampaignError
 from inward.delivery.forms import PreferenceForm
 from inward.delivery.models import FeedItem, Preference
 from inward.delivery.services import feed_item_acknowledge, feed_item_read, preference_update
-from inward.delivery.tracking import preferences_person_id
+from inward.delivery.tracking import preferences_link_age, preferences_link_read
 from inward.directory.models import Person
 from inward.directory.selectors import person_for_user
 
@@ -88,15 +92,28 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences_signed(request: HttpRequest, token: str) -> HttpResponse:
     """The page behind the preferences link in every message: the token names the person,
-    so it works on a phone without an account. CSRF protection still applies."""
-    person_id = preferences_person_id(token)
-    if person_id is None:
-        raise Http404("bad or expired preferences link")
-    person = get_object_or_404(Person, pk=person_id)
-    response = _preferences_form(request, person, signed=True)
+    so it works on a phone without an account. CSRF protection still applies. A link that
+    has expired (410) or does not work (404) explains that and offers to sign in."""
+    link = preferences_link_read(token)
+    person = Person.objects.filter(pk=link.person_id).first() if link.person_id else None
+    if person is None:
+        response = _link_not_working(request, expired=link.expired)
+    else:
+        response = _preferences_form(request, person, signed=True)
     # The token is a key to this page: it must not leak to other sites through Referer.
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _link_not_working(request: HttpRequest, *, expired: bool) -> HttpResponse:
+    sign_in = resolve_url(settings.LOGIN_URL)
+    context = {
+        "expired": expired,
+        "days": preferences_link_age().days,
+        "sign_in_url": f"{sign_in}?{urlencode({'next': reverse('feed:preferences')})}",
+    }
+    status = 410 if expired else 404
+    return render(request, "delivery/preferences_link.html", context, status=status)
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Config: ``api_base`` (default ``https://slack.com/api``; tests point it at a loc
 Slack answers HTTP 200 with ``{"ok": false, "error": ...}`` for most failures and 429 with
 ``Retry-After`` when rate limited. Errors that no retry can fix (an unknown user, a revoked
 token, a missing scope) are permanent; anything else is retried, so no message is dropped
-on an error we have not met before.
+on an error we have not met before. What Slack answers is quoted in errors only through
+``HttpAnswer``, which cuts out our token and URL should a server echo them.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def slack_error(code: str, answer: HttpAnswer) -> TransportError:
         )
     if code in PERMANENT_ERRORS:
         return TransportError(f"{PERMANENT_ERRORS[code]} ({code})", permanent=True)
-    return TransportError(f"Slack answered {code}.", permanent=False)
+    # An unknown code is the server's text: shown short, and never with our token in it.
+    return TransportError(f"Slack answered {answer.redact(code)[:100]}.", permanent=False)
 
 
 def slack_message(job: Job, *, channel: str) -> dict[str, Any]:

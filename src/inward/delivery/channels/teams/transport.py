@@ -2,8 +2,10 @@
 as an Adaptive Card.
 
 Secrets: ``webhook_url`` (it embeds its own signature, so it is kept with the secrets and
-never written into an error). Teams has no idempotency key: a retry after a crash may
-post twice, which the outbox limits to the one message that was in flight.
+never written into an error: the answer Teams gives is quoted through
+``HttpAnswer.snippet``, which cuts the URL and its parts out should a server echo them).
+Teams has no idempotency key: a retry after a crash may post twice, which the outbox
+limits to the one message that was in flight.
 
 Answers: 200 or 202 is success; 429 (with ``Retry-After``), 408 and 5xx are retried; any
 other 4xx is permanent. Old incoming webhooks answer 200 with a text body even when Teams
