@@ -49,8 +49,9 @@ class ApiError(Exception):
 api = NinjaAPI(
     title="Inward API",
     version="1",
-    description="Directory, audiences and campaigns. Authenticate with `Authorization: Bearer <token>`; "
-    "create tokens in the UI (Account → API tokens) or with `inward token create`.",
+    description="Directory, audiences and campaigns. "
+    "Authenticate with `Authorization: Bearer <token>`; create tokens in the UI "
+    "(Account → API tokens) or with `inward token create`.",
     auth=TokenAuth(),
     urls_namespace="api",
     # No Swagger page: it loads its scripts from a CDN and runs inline code, both of which

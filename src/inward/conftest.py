@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+# The browser fixtures are session-wide: defined once here, so that one Playwright (one
+# event loop) serves every browser test module in a process.
+from inward.web.tests.browser import browser, page  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # fixtures around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -22,9 +22,7 @@ from inward.delivery.models import ChannelKind, DeliverySettings, DeliveryStatus
 from inward.delivery.selectors import delivery_counts
 from inward.delivery.tests.servers import SmtpServer
 from inward.directory.models import Department, Person
-from inward.web.tests.browser import browser, check_page, page
-
-__all__ = ["browser", "page"]  # fixtures, re-exported for pytest
+from inward.web.tests.browser import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -173,9 +171,7 @@ def test_a_planned_approved_campaign_reaches_the_mail_server_and_the_feed(
     # And the campaign page shows the outcome
     page.goto("/campaigns/negotiation-101/")
     check_page(page)
-    expect(page.locator("#campaign-progress")).to_contain_text(
-        "15 of 15 deliveries done (100%)"
-    )
+    expect(page.locator("#campaign-progress")).to_contain_text("15 of 15 deliveries done (100%)")
 
     # And the employee finds the critical brief in her feed and acknowledges it
     sign_in(page, "emma")

@@ -24,9 +24,7 @@ from inward.campaigns.tests.factories import (
 )
 from inward.delivery.models import ChannelKind
 from inward.directory.models import Person
-from inward.web.tests.browser import browser, check_page, page
-
-__all__ = ["browser", "page"]  # fixtures, re-exported for pytest
+from inward.web.tests.browser import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

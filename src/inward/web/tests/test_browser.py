@@ -14,9 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from inward.accounts.models import Role, User
 from inward.audiences.models import Audience
-from inward.web.tests.browser import browser, check_page, page
-
-__all__ = ["browser", "page"]  # fixtures, re-exported for pytest
+from inward.web.tests.browser import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
