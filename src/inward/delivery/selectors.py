@@ -56,8 +56,24 @@ def small_hidden(n: int, *, minimum: int) -> int | None:
 
 def counts_for_viewer(counts: dict[str, int], *, minimum: int) -> dict[str, int | None]:
     """``delivery_counts`` with every small count hidden (``small_hidden``); ``minimum``
-    1 shows everything."""
-    return {status: small_hidden(n, minimum=minimum) for status, n in counts.items()}
+    1 shows everything. When only one count is hidden, the next smallest non-zero one is
+    hidden too: one hidden cell beside a known total is a subtraction away."""
+    shown = {status: small_hidden(n, minimum=minimum) for status, n in counts.items()}
+    if sum(value is None for value in shown.values()) == 1:
+        others = sorted((n, status) for status, n in counts.items() if shown[status])
+        if others:
+            shown[others[0][1]] = None
+    return shown
+
+
+def _hide_columns(rows: list[dict[str, int | None]]) -> None:
+    """Where any row hides a status, hide that status in every row that has some: the
+    overall count is their sum, so one shown row could give the hidden one away."""
+    hidden = {status for row in rows for status, value in row.items() if value is None}
+    for row in rows:
+        for status in hidden:
+            if row[status]:
+                row[status] = None
 
 
 @dataclass(frozen=True)
@@ -164,18 +180,20 @@ def campaign_progress(*, campaign: Campaign, minimum: int = 1) -> CampaignProgre
     tallies = _tallies(campaign)
     overall = _Tally()
     progress = []
+    rows = []
     for t in touches:
         tally = tallies.get(t["id"], _Tally())
         overall.add(tally)
         opened, clicked = tally.engagement(minimum)
+        rows.append(counts_for_viewer(tally.counts, minimum=minimum))
         progress.append(
             TouchProgress(
                 touch_id=t["id"], name=t["name"], scheduled_at=t["scheduled_at"],
                 materialised=t["materialised_at"] is not None,
-                counts=counts_for_viewer(tally.counts, minimum=minimum),
-                opened=opened, clicked=clicked,
+                counts=rows[-1], opened=opened, clicked=clicked,
             )
         )  # fmt: skip
+    _hide_columns(rows)
     opened, clicked = overall.engagement(minimum)
     return CampaignProgress(
         counts=counts_for_viewer(overall.counts, minimum=minimum),

@@ -10,7 +10,12 @@ from django.utils import timezone
 from inward.campaigns.models import Campaign, CampaignStatus
 from inward.campaigns.tests.factories import make_campaign, make_channel, make_people, make_touch
 from inward.delivery.models import Delivery
-from inward.delivery.selectors import campaign_progress, counts_for_viewer, viewer_minimum
+from inward.delivery.selectors import (
+    campaign_progress,
+    counts_for_viewer,
+    small_hidden,
+    viewer_minimum,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +40,8 @@ def test_it_hides_the_opens_of_a_touch_sent_to_fewer_than_the_minimum() -> None:
     sent_to(campaign, [5, 1])
     progress = campaign_progress(campaign=campaign, minimum=5)
     first, second = progress.touches
-    assert (first.opened, first.clicked, first.counts["sent"]) == (0, 0, 5)
+    # The first touch's 5 sent would give the second's 1 away beside the total of 6.
+    assert (first.opened, first.clicked, first.counts["sent"]) == (0, 0, None)
     assert (second.opened, second.clicked, second.counts["sent"]) == (None, None, None)
     assert (progress.total, progress.counts["sent"], progress.percent) == (6, 6, 100)
     assert progress.suppressed
@@ -52,9 +58,27 @@ def test_it_hides_small_open_counts_and_every_count_of_a_tiny_audience() -> None
 
 
 def test_it_keeps_zero_and_large_counts() -> None:
-    counts = {"sent": 12, "failed": 0, "suppressed": 4}
-    assert counts_for_viewer(counts, minimum=5) == {"sent": 12, "failed": 0, "suppressed": None}
+    counts = {"sent": 12, "failed": 0, "pending": 30, "suppressed": 4}
+    assert counts_for_viewer(counts, minimum=5) == {
+        "sent": None,  # hidden too: 12 beside the total of 46 would give the 4 away
+        "failed": 0,
+        "pending": 30,
+        "suppressed": None,
+    }
     assert counts_for_viewer(counts, minimum=1) == counts
+
+
+def test_no_hidden_count_can_be_worked_out_from_the_shown_ones() -> None:
+    """Whatever the counts, a lone hidden cell never sits beside a known total."""
+    for counts in (
+        {"sent": 40, "failed": 2, "suppressed": 0, "pending": 0},
+        {"sent": 40, "failed": 2, "suppressed": 3, "pending": 9},
+        {"sent": 1, "failed": 0, "suppressed": 0, "pending": 0},
+    ):
+        shown = counts_for_viewer(counts, minimum=5)
+        hidden = [status for status, value in shown.items() if value is None]
+        total_known = small_hidden(sum(counts.values()), minimum=5) is not None
+        assert len(hidden) != 1 or not total_known
 
 
 def test_it_shows_admins_exact_numbers_and_others_the_minimum(
