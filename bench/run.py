@@ -22,9 +22,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="50,000 rows instead of 1,000,000")
     args = parser.parse_args()
     size = "50000" if args.quick else "1000000"
+    sends = "10000" if args.quick else "100000"
     runs = [
         [sys.executable, str(HERE / "import_people.py"), "--rows", size],
         [sys.executable, str(HERE / "audience_count.py"), "--people", size],
+        [sys.executable, str(HERE / "send_email.py"), "--people", sends],
     ]
     failed = 0
     for command in runs:

@@ -149,6 +149,9 @@ def bench_baseline(people: int, sink: Sink) -> float:
 
 
 def bench_database(people: int, workers: list[int], sink: Sink, baseline: float) -> None:
+    sys.path.insert(0, str(HERE))
+    from audience_count import build, ensure_postgres_database  # the same generated directory
+
     url = os.environ["DATABASE_URL"]
     if url.startswith("postgres"):
         ensure_postgres_database(url)
@@ -160,9 +163,6 @@ def bench_database(people: int, workers: list[int], sink: Sink, baseline: float)
 
     call_command("migrate", verbosity=0)
     print(f"\n== {url} ({people:,} people)")
-    sys.path.insert(0, str(HERE))
-    from audience_count import build  # the same generated directory
-
     from inward.delivery.models import Delivery, FeedItem
     from inward.directory.models import Person
 
@@ -301,16 +301,6 @@ def expected_recipients(touch) -> int:  # type: ignore[no-untyped-def]
     from inward.audiences.selectors import rule_count
 
     return rule_count(rule=touch.campaign.audience.rule)
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
