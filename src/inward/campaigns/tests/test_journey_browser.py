@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from inward.accounts.models import Role, User
+from inward.accounts.models import Role
 from inward.audiences.models import Persona
 from inward.campaigns.models import Campaign, CampaignStatus
 from inward.campaigns.tests.factories import make_audience, make_channel, make_people
@@ -22,30 +22,11 @@ from inward.delivery.models import ChannelKind, DeliverySettings, DeliveryStatus
 from inward.delivery.selectors import delivery_counts
 from inward.delivery.tests.servers import SmtpServer
 from inward.directory.models import Department, Person
-from inward.web.tests.browser import check_page
+from inward.web.tests.browser import check_page, make_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-PASSWORD = "correct horse battery staple"
 ZONE = zoneinfo.ZoneInfo("Europe/Amsterdam")
-
-
-def user(username: str, role: str) -> User:
-    made = User.objects.create_user(
-        username=username, email=f"{username}@example.com", password=PASSWORD
-    )
-    made.role = role
-    made.save()
-    return made
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name=username, exact=True)).to_be_visible()
 
 
 def wall_clock(moment: dt.datetime) -> str:
@@ -60,9 +41,9 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def organisation(smtp: SmtpServer) -> dict[str, Any]:
-    user("mona", Role.MANAGER)
-    owner = user("chris", Role.CHANNEL_OWNER)
-    user("emma", Role.EMPLOYEE)
+    make_user("mona", Role.MANAGER)
+    owner = make_user("chris", Role.CHANNEL_OWNER)
+    make_user("emma", Role.EMPLOYEE)
     people = make_people(4, department="Sales")
     sales = Department.objects.get(path="Sales")
     Person.objects.create(

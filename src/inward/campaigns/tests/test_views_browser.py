@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from inward.accounts.models import Role, User
+from inward.accounts.models import Role
 from inward.audiences.models import Persona
 from inward.campaigns.models import Blackout, CampaignStatus, ExternalCampaign
 from inward.campaigns.tests.briefs import complete_brief
@@ -24,29 +24,11 @@ from inward.campaigns.tests.factories import (
 )
 from inward.delivery.models import ChannelKind
 from inward.directory.models import Person
-from inward.web.tests.browser import check_page
+from inward.web.tests.browser import check_page, make_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-PASSWORD = "correct horse battery staple"
 SHOTS = os.environ.get("INWARD_SCREENSHOTS", "")
-
-
-def user(username: str, role: str) -> User:
-    made = User.objects.create_user(
-        username=username, email=f"{username}@example.com", password=PASSWORD
-    )
-    made.role = role
-    made.save()
-    return made
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome to Inward")).to_be_visible()
 
 
 def visit(page: Page, url: str, name: str = "") -> None:
@@ -58,8 +40,8 @@ def visit(page: Page, url: str, name: str = "") -> None:
 
 @pytest.fixture
 def planned() -> dict[str, Any]:
-    owner = user("chris", Role.CHANNEL_OWNER)
-    user("mona", Role.MANAGER)
+    owner = make_user("chris", Role.CHANNEL_OWNER)
+    make_user("mona", Role.MANAGER)
     Person.objects.create(email="mona@example.com", first_name="Mona", last_name="Planner")
     make_people(3)
     Person.objects.create(email="zoe@example.com", first_name="Zoë", last_name="Bakker")
@@ -82,7 +64,7 @@ def planned() -> dict[str, Any]:
 
 
 def test_every_campaign_page_passes_axe(page: Page, planned: dict[str, Any]) -> None:
-    sign_in(page, "mona")
+    sign_in(page, "mona", heading="Welcome to Inward")
     slug, touch = planned["campaign"].slug, planned["touch"].pk
     variant = planned["touch"].variants.get().pk
     for url, name in [
@@ -108,7 +90,7 @@ def test_every_campaign_page_passes_axe(page: Page, planned: dict[str, Any]) -> 
 
 
 def test_the_approvals_inbox_passes_axe(page: Page, planned: dict[str, Any]) -> None:
-    sign_in(page, "chris")
+    sign_in(page, "chris", heading="Welcome to Inward")
     visit(page, "/campaigns/approvals/", "approvals")
     expect(page.get_by_role("heading", name="Save the date")).to_be_visible()
 
@@ -116,7 +98,7 @@ def test_the_approvals_inbox_passes_axe(page: Page, planned: dict[str, Any]) -> 
 def test_the_touch_form_shows_only_the_timing_fields_that_apply(
     page: Page, planned: dict[str, Any]
 ) -> None:
-    sign_in(page, "mona")
+    sign_in(page, "mona", heading="Welcome to Inward")
     visit(page, f"/campaigns/{planned['campaign'].slug}/touches/new/")
     expect(page.get_by_label("Date and time")).to_be_visible()
     expect(page.get_by_label("Days")).to_be_hidden()
@@ -135,7 +117,7 @@ def test_the_touch_form_shows_only_the_timing_fields_that_apply(
 def test_the_preview_follows_the_words_and_the_chosen_person(
     page: Page, planned: dict[str, Any]
 ) -> None:
-    sign_in(page, "mona")
+    sign_in(page, "mona", heading="Welcome to Inward")
     campaign, touch = planned["campaign"], planned["touch"]
     visit(page, f"/campaigns/{campaign.slug}/touches/{touch.pk}/variants/new/")
     page.get_by_label("Subject").fill("Hello {{ person.first_name }}")
@@ -154,7 +136,7 @@ def test_the_preview_follows_the_words_and_the_chosen_person(
 
 
 def test_touches_move_with_the_keyboard(page: Page, planned: dict[str, Any]) -> None:
-    sign_in(page, "mona")
+    sign_in(page, "mona", heading="Welcome to Inward")
     visit(page, f"/campaigns/{planned['campaign'].slug}/")
     page.get_by_role("button", name="Down Welcome").focus()
     page.keyboard.press("Enter")

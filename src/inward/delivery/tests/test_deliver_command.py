@@ -4,7 +4,6 @@ running it beside the web app."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 import signal
@@ -13,7 +12,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
@@ -35,16 +33,6 @@ from inward.delivery.models import ChannelKind, Delivery, DeliverySettings, Feed
 from inward.delivery.selectors import delivery_counts
 from inward.delivery.tests.harness import shared_database, worker_process
 from inward.delivery.tests.servers import SmtpServer
-
-
-@pytest.fixture(autouse=True)
-def _quiet_smtp_server() -> Iterator[None]:
-    """aiosmtpd logs every command at INFO; thousands of lines slow the server down."""
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    yield
-    server_log.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

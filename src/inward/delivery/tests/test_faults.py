@@ -5,13 +5,12 @@ the one message a killed worker had in flight, which carries the same Message-ID
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import signal
 import sqlite3
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -43,16 +42,6 @@ RETRY_FAST = {
     "INWARD_SEND_RETRY_CAP_SECONDS": 0.1,
     "INWARD_SEND_MAX_ATTEMPTS": 100,
 }
-
-
-@pytest.fixture(autouse=True)
-def _quiet_smtp_server() -> Iterator[None]:
-    """aiosmtpd logs every command at INFO; thousands of lines slow the server down."""
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    yield
-    server_log.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

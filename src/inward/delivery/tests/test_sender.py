@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,16 +48,6 @@ from inward.directory.models import Person, Status
 
 pytestmark = pytest.mark.django_db
 BODY = "Hi {{ person.first_name }}, you can [enrol here](https://learn.example.com/course)."
-
-
-@pytest.fixture(autouse=True)
-def _quiet_smtp_server() -> Iterator[None]:
-    """aiosmtpd logs every command at INFO; thousands of lines slow the server down."""
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    yield
-    server_log.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -119,3 +119,31 @@ def assert_accessible(page: Page) -> None:
     """Fail with a readable list when axe finds a serious or critical problem."""
     violations = axe_violations(page)
     assert not violations, f"axe on {page.url}:\n{describe(violations)}"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, role: str) -> Any:
+    """A user who can sign in with ``PASSWORD``; the e-mail is ``<username>@example.com``."""
+    from inward.accounts.models import User
+
+    made = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD
+    )
+    made.role = role
+    made.save()
+    return made
+
+
+def sign_in(page: Page, username: str, *, heading: str | None = None) -> None:
+    """Sign in afresh as ``username`` (any earlier session is dropped) and wait for the
+    account menu; with ``heading``, also for that heading on the home page."""
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name=username, exact=True)).to_be_visible()
+    if heading:
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
