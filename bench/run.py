@@ -27,6 +27,10 @@ def main() -> int:
         [sys.executable, str(HERE / "import_people.py"), "--rows", size],
         [sys.executable, str(HERE / "audience_count.py"), "--people", size],
         [sys.executable, str(HERE / "send_email.py"), "--people", sends],
+        [sys.executable, str(HERE / "tracking_hits.py"), "--deliveries", sends],
+        [sys.executable, str(HERE / "xapi_statements.py")],
+        [sys.executable, str(HERE / "funnel.py")]
+        + (["--people", "100000", "--events", "1000000"] if args.quick else []),
     ]
     failed = 0
     for command in runs:

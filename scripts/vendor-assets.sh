@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd assets && npm ci --no-audit --no-fund --loglevel=error)
 dest=src/inward/static/vendor
-rm -rf "$dest" && mkdir -p "$dest"/{bootstrap,htmx,axe}
+rm -rf "$dest" && mkdir -p "$dest"/{bootstrap,htmx,axe,echarts}
 cp assets/node_modules/bootstrap/dist/css/bootstrap.min.css "$dest/bootstrap/"
 cp assets/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$dest/bootstrap/"
 cp assets/node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp assets/node_modules/axe-core/axe.min.js "$dest/axe/"
+# ECharts (Apache-2.0): the charts on the analytics pages; its NOTICE travels with it.
+cp assets/node_modules/echarts/dist/echarts.min.js assets/node_modules/echarts/NOTICE "$dest/echarts/"
 touch "$dest/.stamp"

@@ -123,13 +123,17 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from inward.analytics.api import router as analytics_router
     from inward.audiences.api import router as audiences_router
     from inward.campaigns.api import router as campaigns_router
     from inward.directory.api import router as directory_router
+    from inward.learning.api import router as offerings_router
 
     api.add_router("/people", directory_router)
     api.add_router("/audiences", audiences_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/offerings", offerings_router)
+    api.add_router("/campaigns", analytics_router)  # GET /campaigns/{slug}/funnel
 
 
 _register_routers()

@@ -1,8 +1,10 @@
 """The ``inward`` console command: Django management with Inward's settings.
 
 ``inward serve``, ``inward worker``, ``inward demo``, ``inward directory import|export``,
-``inward audience count|list|explain``, ``inward createadmin``, ``inward token create``
-and every Django command (``inward migrate``, ``inward check --deploy``).
+``inward audience count|list|explain``, ``inward campaign apply|launch|status|funnel``,
+``inward deliver``, ``inward lrs client create|list|disable|enable``, ``inward lrs rematch``,
+``inward analytics rollup``, ``inward createadmin``, ``inward token create`` and every Django
+command (``inward migrate``, ``inward check --deploy``).
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "inward.audit",
     "inward.campaigns",
     "inward.delivery",
+    "inward.learning",
+    "inward.analytics",
+    "inward.xapi",
+    "inward.highlights",
     "inward.web",
 ]
 
@@ -187,6 +191,10 @@ INWARD_SEND_LEASE_SECONDS = env_int("INWARD_SEND_LEASE_SECONDS", default=120)
 INWARD_SEND_RETRY_BASE_SECONDS = env_int("INWARD_SEND_RETRY_BASE_SECONDS", default=30)
 INWARD_SEND_RETRY_CAP_SECONDS = env_int("INWARD_SEND_RETRY_CAP_SECONDS", default=3600)
 INWARD_SEND_MAX_ATTEMPTS = env_int("INWARD_SEND_MAX_ATTEMPTS", default=8)
+# Analytics: an enrolment or completion counts for a campaign whose touch reached the person
+# at most this many days before; raw events older than the retention are rolled up daily.
+INWARD_ATTRIBUTION_WINDOW_DAYS = env_int("INWARD_ATTRIBUTION_WINDOW_DAYS", default=30)
+INWARD_EVENT_RETENTION_DAYS = env_int("INWARD_EVENT_RETENTION_DAYS", default=730)
 
 LOGGING = {
     "version": 1,

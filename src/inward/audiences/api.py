@@ -9,10 +9,12 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from inward.accounts import access
+from inward.accounts.access import AnyUser
 from inward.accounts.models import User
 from inward.api import ApiError
 from inward.audiences import services
 from inward.audiences.models import Audience
+from inward.audiences.privacy import rule_view
 from inward.audiences.rules import rule_from_json, rule_to_text
 from inward.audiences.rules.explain import Explanation
 from inward.audiences.selectors import (
@@ -33,7 +35,17 @@ class AudienceOut(Schema):
     description: str
     rule: str
     count: int | None = Field(
-        description="People the rule picks now; null when the saved rule no longer works."
+        description=(
+            "People the rule picks now; null when the saved rule no longer works, or when "
+            "it is hidden (see fewer_than)."
+        )
+    )
+    fewer_than: int | None = Field(
+        default=None,
+        description=(
+            "Set when the rule uses what people did (opened, clicked, enrolled, completed) "
+            "and the count is under the minimum group size: only admins see it exactly."
+        ),
     )
 
 
@@ -58,7 +70,9 @@ class RuleIn(Schema):
 
 
 class CountOut(Schema):
-    count: int
+    # Null, with fewer_than set, for a behaviour rule's small count (admins see it).
+    count: int | None
+    fewer_than: int | None = None
 
 
 class ExplanationOut(Schema):
@@ -83,19 +97,23 @@ def _rule_text(body: RuleIn | AudienceIn | AudienceChange) -> str:
     return body.rule
 
 
-def _out(audience: Audience, count: int | None) -> AudienceOut:
-    """``count`` is None when the saved rule no longer works (an audience it uses is gone)."""
+def _out(user: AnyUser, audience: Audience, count: int | None) -> AudienceOut:
+    """``count`` is None when the saved rule no longer works (an audience it uses is gone);
+    a behaviour rule's small count is hidden from non-admins (``audiences.privacy``)."""
+    view = rule_view(user, audience.rule)
+    shown = None if count is None else view.count(count)
     return AudienceOut(
         slug=audience.slug,
         name=audience.name,
         description=audience.description,
         rule=audience.rule,
-        count=count,
+        count=shown,
+        fewer_than=view.minimum if count is not None and shown is None else None,
     )
 
 
-def _counted(audience: Audience) -> AudienceOut:
-    return _out(audience, rules_count(rules=[audience.rule])[0])
+def _counted(user: AnyUser, audience: Audience) -> AudienceOut:
+    return _out(user, audience, rules_count(rules=[audience.rule])[0])
 
 
 def _audience(slug: str) -> Audience:
@@ -110,7 +128,8 @@ def list_audiences(request: HttpRequest) -> list[AudienceOut]:
     access.require(access.can_read_audiences(request.user))
     audiences = list(audience_list())
     counts = rules_count(rules=[audience.rule for audience in audiences])
-    return [_out(audience, count) for audience, count in zip(audiences, counts, strict=True)]
+    pairs = zip(audiences, counts, strict=True)
+    return [_out(request.user, audience, count) for audience, count in pairs]
 
 
 @router.post("/", response={201: AudienceOut})
@@ -123,19 +142,23 @@ def create_audience(request: HttpRequest, body: AudienceIn) -> Status[AudienceOu
         description=body.description,
         actor=_user(request),
     )
-    return Status(201, _counted(audience))
+    return Status(201, _counted(request.user, audience))
 
 
 @router.post("/count", response=CountOut)
 def count_rule(request: HttpRequest, body: RuleIn) -> CountOut:
     access.require(access.can_read_audiences(request.user))
-    return CountOut(count=rule_count(rule=_rule_text(body)))
+    rule = _rule_text(body)
+    count = rule_count(rule=rule)
+    view = rule_view(request.user, rule)
+    shown = view.count(count)
+    return CountOut(count=shown, fewer_than=view.minimum if shown is None else None)
 
 
 @router.get("/{slug}", response=AudienceOut)
 def get_audience(request: HttpRequest, slug: str) -> AudienceOut:
     access.require(access.can_read_audiences(request.user))
-    return _counted(_audience(slug))
+    return _counted(request.user, _audience(slug))
 
 
 @router.put("/{slug}", response=AudienceOut)
@@ -149,7 +172,7 @@ def update_audience(request: HttpRequest, slug: str, body: AudienceChange) -> Au
         description=body.description,
         actor=_user(request),
     )
-    return _counted(audience)
+    return _counted(request.user, audience)
 
 
 @router.delete("/{slug}", response={204: None})
@@ -163,6 +186,12 @@ def delete_audience(request: HttpRequest, slug: str) -> Status[None]:
 def explain_audience(request: HttpRequest, slug: str, email: str) -> Explanation:
     access.require(access.can_read_audiences(request.user))
     audience = _audience(slug)
+    if rule_view(request.user, audience.rule).private:
+        raise ApiError(
+            403,
+            "behaviour_private",
+            "This rule uses what people did; only admins can ask why someone is in or out.",
+        )
     person = person_by_email(email=email)
     if person is None:
         raise ApiError(404, "person_not_found", f"No one in the directory has the address {email}.")

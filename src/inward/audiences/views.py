@@ -26,6 +26,7 @@ from inward.accounts.models import User
 from inward.audiences import services
 from inward.audiences.forms import AudienceForm, Builder, PersonaForm
 from inward.audiences.models import Audience, Persona
+from inward.audiences.privacy import RuleView, rule_view
 from inward.audiences.rules import RuleError
 from inward.audiences.selectors import (
     rule_breakdown,
@@ -72,7 +73,10 @@ def audience_list(request: HttpRequest) -> HttpResponse:
         )
     sort, page = _sorted_page(request, audiences, AUDIENCE_SORTS)
     counts = rules_count(rules=[audience.rule for audience in page])
-    rows = list(zip(page, counts, strict=True))
+    rows = [
+        (audience, _viewed_count(request, audience.rule, count))
+        for audience, count in zip(page, counts, strict=True)
+    ]
     context = {
         "page": page,
         "rows": rows,
@@ -81,6 +85,7 @@ def audience_list(request: HttpRequest) -> HttpResponse:
         "sorts": AUDIENCE_SORTS,
         "can_edit": access.can_edit_audiences(request.user),
         "starter": None if query or rows else _starter_department(),
+        "min_group_size": settings.INWARD_MIN_GROUP_SIZE,
     }
     return render(request, "audiences/audience_list.html", context)
 
@@ -101,18 +106,19 @@ def audience_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def audience_detail(request: HttpRequest, slug: str) -> HttpResponse:
     access.require(access.can_read_audiences(request.user))
     audience = get_object_or_404(Audience, slug=slug)
+    view = rule_view(request.user, audience.rule)
     context: dict[str, Any] = {
         "audience": audience,
         "can_edit": access.can_edit_audiences(request.user),
-        "min_group_size": settings.INWARD_MIN_GROUP_SIZE,
+        "min_group_size": view.minimum,
+        "private": view.private,
     }
     try:
-        context["count"] = rule_count(rule=audience.rule)
-        context["breakdowns"] = _breakdowns(rule_breakdown(rule=audience.rule), context["count"])
-        context["sample"] = rule_sample(rule=audience.rule, size=10)
+        context.update(_members(audience.rule, view))
     except RuleError as error:
         context["rule_error"] = str(error)
-    context.update(_explain(audience, request.GET.get("email", "").strip()))
+    if not view.private:  # why someone is in a behaviour audience is their engagement
+        context.update(_explain(audience, request.GET.get("email", "").strip()))
     return render(request, "audiences/audience_detail.html", context)
 
 
@@ -140,7 +146,8 @@ def audience_delete(request: HttpRequest, slug: str) -> HttpResponse:
 def rule_count_fragment(request: HttpRequest) -> HttpResponse:
     """The live count for the text rule being edited (htmx)."""
     access.require(access.can_edit_audiences(request.user))
-    return render(request, "audiences/_count.html", _count_context(request.POST.get("rule", "")))
+    context = _count_context(request, request.POST.get("rule", ""))
+    return render(request, "audiences/_count.html", context)
 
 
 @require_POST
@@ -153,7 +160,7 @@ def rule_builder(request: HttpRequest) -> HttpResponse:
         "builder": builder,
         "rule_text": text,
         "rewrote": text != request.POST.get("rule", ""),
-        **_count_context(text),
+        **_count_context(request, text),
     }
     return render(request, "audiences/_builder_response.html", context)
 
@@ -252,7 +259,12 @@ def _editor(request: HttpRequest, *, audience: Audience | None) -> HttpResponse:
             messages.success(request, _("Audience “%(name)s” saved.") % {"name": saved.name})
             return redirect("audiences:detail", slug=saved.slug)
     rule = form["rule"].value() or ""
-    context = {"form": form, "audience": audience, "builder": builder, **_count_context(rule)}
+    context = {
+        "form": form,
+        "audience": audience,
+        "builder": builder,
+        **_count_context(request, rule),
+    }
     return render(request, "audiences/audience_form.html", context)
 
 
@@ -306,13 +318,46 @@ def _apply_builder(builder: Builder, action: str, data: Any) -> str:
     return builder.to_text() or text
 
 
-def _count_context(rule: str) -> dict[str, Any]:
+def _count_context(request: HttpRequest, rule: str) -> dict[str, Any]:
+    """The live count of the rule being edited; ``count_hidden`` when it is a behaviour
+    rule's count too small for this viewer (shown as "fewer than ``min_group_size``")."""
     if not rule.strip():
         return {"count": None, "rule_error": None}
     try:
-        return {"count": rule_count(rule=rule), "rule_error": None}
+        count = rule_count(rule=rule)
     except RuleError as error:
         return {"count": None, "rule_error": error}
+    view = rule_view(request.user, rule)
+    shown = view.count(count)
+    return {
+        "count": shown,
+        "count_hidden": shown is None,
+        "min_group_size": view.minimum,
+        "rule_error": None,
+    }
+
+
+def _viewed_count(request: HttpRequest, rule: str, count: int | None) -> int | str | None:
+    """A list row's count: the number, None for a rule error, or "hidden" for a behaviour
+    rule's count too small for this viewer."""
+    if count is None:
+        return None
+    shown = rule_view(request.user, rule).count(count)
+    return "hidden" if shown is None else shown
+
+
+def _members(rule: str, view: RuleView) -> dict[str, Any]:
+    """Count, breakdowns and sample of a saved rule, as much as ``view`` allows: a count
+    too small is None (and then no breakdown), and a private rule has no sample."""
+    count = rule_count(rule=rule)
+    shown = view.count(count)
+    if shown is None:
+        return {"count": None, "breakdowns": [], "sample": []}
+    return {
+        "count": shown,
+        "breakdowns": _breakdowns(rule_breakdown(rule=rule), count),
+        "sample": [] if view.private else rule_sample(rule=rule, size=10),
+    }
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
@@ -21,6 +21,7 @@ from inward.accounts import access
 from inward.accounts.models import User
 from inward.api import ApiError
 from inward.audiences.models import Audience, Persona
+from inward.audiences.rules.conditions import condition_rule_clean
 from inward.campaigns import selectors, services
 from inward.campaigns.access import (
     access_campaign,
@@ -32,6 +33,7 @@ from inward.campaigns.errors import CampaignError
 from inward.campaigns.models import Campaign, Touch
 from inward.delivery.models import Channel
 from inward.delivery.selectors import counts_for_viewer, delivery_counts, viewer_minimum
+from inward.learning.models import Offering
 
 router = Router(tags=["campaigns"])
 
@@ -60,10 +62,15 @@ def refusals() -> Iterator[None]:
         raise ApiError(status, error.code, error.message, [place] if place else []) from None
 
 
+# A test version of an A/B test ("" when the words are not being tested).
+Arm = Literal["", "A", "B", "C", "D"]
+
+
 class VariantOut(Schema):
     id: int
     language: str
     persona: str | None
+    arm: Arm
     subject: str
     body: str
 
@@ -81,6 +88,8 @@ class TouchOut(Schema):
     local_time: bool
     condition: str
     condition_touch: int | None
+    # A rule each recipient must match when the touch is sent ("" for none).
+    condition_rule: str
     recipients: str
     mandatory: bool
     critical: bool
@@ -113,6 +122,8 @@ class CampaignSummary(Schema):
 
 class CampaignOut(CampaignSummary):
     exclusions: list[str]
+    # The slug of the learning offering it promotes; learning_offering is a free-text note.
+    offering: str | None
     learning_offering: str
     external_campaign: str | None
     time_zone: str
@@ -133,6 +144,7 @@ class CampaignChange(Schema):
     purpose: str | None = None
     audience: str | None = None
     exclusions: list[str] | None = None
+    offering: str | None = None
     learning_offering: str | None = None
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
@@ -163,6 +175,7 @@ class TouchChange(Schema):
     local_time: bool | None = None
     condition: str | None = None
     condition_touch: int | None = None
+    condition_rule: str | None = None
     recipients: str | None = None
     mandatory: bool | None = None
     critical: bool | None = None
@@ -181,6 +194,8 @@ class TouchIn(TouchChange):
 class VariantIn(Schema):
     language: str = ""
     persona: str | None = None
+    # Several versions (A, B, ...) for the same language and persona are an A/B test.
+    arm: Arm = ""
     subject: str
     body: str
 
@@ -222,6 +237,7 @@ def _touch_out(touch: Touch) -> dict[str, Any]:
                 "id": v.pk,
                 "language": v.language,
                 "persona": v.persona.name if v.persona else None,
+                "arm": v.arm,
                 "subject": v.subject,
                 "body": v.body,
             }
@@ -239,6 +255,7 @@ def _campaign_out(campaign: Campaign) -> dict[str, Any]:
         **simple,
         "audience": campaign.audience.slug if campaign.audience else None,
         "exclusions": list(campaign.exclusions.values_list("slug", flat=True)),
+        "offering": campaign.offering.slug if campaign.offering else None,
         "external_campaign": (
             campaign.external_campaign.slug if campaign.external_campaign else None
         ),
@@ -255,7 +272,7 @@ def _summary(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def _by_slug[M: (Audience, Channel)](model: type[M], slug: str, what: str) -> M:
+def _by_slug[M: (Audience, Channel, Offering)](model: type[M], slug: str, what: str) -> M:
     found = model.objects.filter(slug=slug).first()
     if found is None:
         raise ApiError(400, f"unknown_{what}", f'No {what} with the slug "{slug}".')
@@ -277,6 +294,9 @@ def _campaign_fields(body: CampaignChange) -> dict[str, Any]:
     if "exclusions" in fields:
         slugs = fields["exclusions"] or []
         fields["exclusions"] = [_by_slug(Audience, slug, "audience") for slug in slugs]
+    if "offering" in fields:
+        slug = fields["offering"]
+        fields["offering"] = _by_slug(Offering, slug, "offering") if slug else None
     return fields
 
 
@@ -328,6 +348,9 @@ def _touch_fields(campaign: Campaign, body: TouchChange) -> dict[str, Any]:
     if "condition_touch" in fields:
         pk = fields["condition_touch"]
         fields["condition_touch"] = campaign.touches.filter(pk=pk).first() if pk else None
+    if "condition_rule" in fields:
+        # A mistake is a RuleError: HTTP 400 rule_syntax / rule_invalid with line and column.
+        fields["condition_rule"] = condition_rule_clean(fields["condition_rule"] or "")
     return fields
 
 
@@ -375,12 +398,13 @@ def save_variant(request: HttpRequest, slug: str, touch_id: int, body: VariantIn
     with refusals():
         variant = services.variant_save(
             actor=_user(request), touch=touch, language=body.language, persona=persona,
-            subject=body.subject, body=body.body,
+            subject=body.subject, body=body.body, arm=body.arm,
         )  # fmt: skip
     return {
         "id": variant.pk,
         "language": variant.language,
         "persona": persona.name if persona else None,
+        "arm": variant.arm,
         "subject": variant.subject,
         "body": variant.body,
     }

@@ -157,6 +157,19 @@ class Reader:
             return None
         return when if when.tzinfo is not None else when.replace(tzinfo=tz)
 
+    def day(self, key: str) -> dt.date | None:
+        """An ISO date (2026-03-02)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.problems.add(join(self.path, key), f'"{value}" is not a date like 2026-03-02')
+            return None
+
     def items(self, key: str) -> list[Any]:
         value = self.data.get(key)
         if value is None:

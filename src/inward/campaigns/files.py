@@ -21,7 +21,8 @@ from django.db import transaction
 from inward.accounts.models import User
 from inward.audiences import services as audience_services
 from inward.audiences.models import Audience, Persona
-from inward.audiences.rules import RuleError
+from inward.audiences.rules import RuleError, parse_rule
+from inward.audiences.rules.conditions import condition_rule_clean
 from inward.campaigns import scheduling, services
 from inward.campaigns.errors import CampaignError, CampaignFileError
 from inward.campaigns.file_reading import Problems, Reader, join, load
@@ -38,15 +39,21 @@ from inward.campaigns.models import (
     Touch,
 )
 from inward.delivery.models import Channel
+from inward.learning import services as offering_services
+from inward.learning.errors import OfferingError
+from inward.learning.models import Offering, OfferingKind
 
 TOP_KEYS = {
-    "slug", "name", "owner_team", "purpose", "goal", "brief", "learning_offering",
+    "slug", "name", "owner_team", "purpose", "goal", "brief", "learning_offering", "offering",
     "audience", "exclude", "starts", "ends", "time_zone", "personas", "external", "touches",
 }  # fmt: skip
 TOUCH_KEYS = {
     "key", "name", "channel", "stage", "at", "after_start", "after_launch", "after_previous",
-    "local_time", "condition", "recipients", "mandatory", "critical", "event", "variants",
+    "local_time", "condition", "only_if", "recipients", "mandatory", "critical", "event",
+    "variants",
 }  # fmt: skip
+# Test versions of an A/B test (``Variant.arm``).
+ARMS = ("A", "B", "C", "D")
 TIMINGS = {
     "at": Timing.ABSOLUTE,
     "after_start": Timing.CAMPAIGN_START,
@@ -79,6 +86,7 @@ class VariantPlan:
     path: str
     language: str
     persona: Persona | None
+    arm: str
     subject: str
     body: str
 
@@ -100,6 +108,7 @@ class Plan:
     audience_rule: str | None
     personas: list[tuple[str, Persona, str]]
     external: dict[str, Any] | None
+    offering: dict[str, Any] | None
     touches: list[TouchPlan]
 
 
@@ -151,6 +160,9 @@ def _plan(top: Reader, problems: Problems) -> Plan:
         "time_zone": tz_name,
         "exclusions": _exclusions(top, problems),
     }
+    offering, offering_spec = _offering(top, problems)
+    if offering is not None:
+        fields["offering"] = offering
     audience, rule = _audience(top, problems)
     if audience is not None:
         fields["audience"] = audience
@@ -160,6 +172,7 @@ def _plan(top: Reader, problems: Problems) -> Plan:
         audience_rule=rule,
         personas=_personas(top, problems),
         external=_external(top, tz),
+        offering=offering_spec,
         touches=_touches(top, problems, tz),
     )
 
@@ -176,6 +189,34 @@ def _audience(top: Reader, problems: Problems) -> tuple[Audience | None, str | N
     if audience is None:
         problems.add("audience", f'no saved audience with slug "{value}"')
     return audience, None
+
+
+OFFERING_KEYS = {
+    "slug", "title", "kind", "description", "activity_id", "url", "starts_on", "ends_on",
+}  # fmt: skip
+
+
+def _offering(top: Reader, problems: Problems) -> tuple[Offering | None, dict[str, Any] | None]:
+    """``offering: slug`` names one in the catalogue; ``offering: {slug, title, ...}``
+    describes it, to be created (or its given fields updated) when the file is applied."""
+    value = top.data.get("offering")
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        entry = top.child("offering")
+        entry.known(OFFERING_KEYS)
+        spec: dict[str, Any] = {"slug": entry.text("slug", required=True)}
+        for key in ("title", "activity_id"):
+            spec[key] = entry.text(key, required=True)
+        spec["kind"] = entry.choice("kind", OfferingKind.values)
+        spec.update({key: entry.text(key) for key in ("description", "url") if entry.has(key)})
+        spec.update({key: entry.day(key) for key in ("starts_on", "ends_on") if entry.has(key)})
+        return None, spec
+    slug = top.text("offering")
+    offering = Offering.objects.filter(slug=slug).first()
+    if offering is None:
+        problems.add("offering", f'no learning offering with slug "{slug}"')
+    return offering, None
 
 
 def _exclusions(top: Reader, problems: Problems) -> list[Audience]:
@@ -267,6 +308,8 @@ def _touch(entry: Reader, channels: dict[str, Channel], tz: ZoneInfo) -> TouchPl
         condition_key = condition.text("touch", required=True)
     else:
         fields["condition"] = Condition.ALL
+    if entry.has("only_if"):
+        fields["condition_rule"] = _only_if(entry)
     return TouchPlan(
         path=entry.path,
         key=key,
@@ -275,6 +318,26 @@ def _touch(entry: Reader, channels: dict[str, Channel], tz: ZoneInfo) -> TouchPl
         condition_key=condition_key,
         variants=_variants(entry),
     )
+
+
+def _only_if(entry: Reader) -> str:
+    """The touch's condition rule as written; its syntax is checked now, the campaigns and
+    offerings it names when it is applied (it may name the campaign the file creates)."""
+    rule = entry.text("only_if")
+    try:
+        parse_rule(rule)
+    except RuleError as error:
+        entry.problems.add(
+            join(entry.path, "only_if"), _rule_problem(error), line_in_value=error.line
+        )
+    return rule
+
+
+def _rule_problem(error: RuleError) -> str:
+    """A rule's mistake, placed within the rule (the line is added as the file's line)."""
+    if error.column is None:
+        return error.message
+    return f"{error.message} (at column {error.column} of the rule)"
 
 
 def _timing(entry: Reader, tz: ZoneInfo) -> dict[str, Any]:
@@ -312,7 +375,7 @@ def _variants(entry: Reader) -> list[VariantPlan]:
     plans = []
     for index, item in enumerate(entry.items("variants")):
         variant = Reader(item, join(join(entry.path, "variants"), index), entry.problems)
-        variant.known({"language", "persona", "subject", "body"})
+        variant.known({"language", "persona", "arm", "subject", "body"})
         persona_name = variant.text("persona")
         persona = (
             _persona(persona_name, join(variant.path, "persona"), entry.problems)
@@ -324,6 +387,7 @@ def _variants(entry: Reader) -> list[VariantPlan]:
                 path=variant.path,
                 language=variant.text("language"),
                 persona=persona,
+                arm=_arm(variant),
                 subject=variant.text("subject", required=True),
                 body=variant.text("body", required=True),
             )
@@ -331,8 +395,25 @@ def _variants(entry: Reader) -> list[VariantPlan]:
     return plans
 
 
+def _arm(variant: Reader) -> str:
+    """The optional test version, A to D ("a" is read as "A"); "" when not given."""
+    arm = variant.text("arm").strip().upper()
+    if arm and arm not in ARMS:
+        variant.problems.add(join(variant.path, "arm"), f'"{arm}" is not one of: A, B, C, D')
+        return ""
+    return arm
+
+
+def _variant_label(language: str, arm: str) -> str:
+    return f"{language or 'fallback'}{f' version {arm}' if arm else ''}"
+
+
 class _Failed:
     """What ``_Applier.attempt`` returns when the service refused."""
+
+
+class _Reported(Exception):
+    """A refusal already added to the problems, with its own path."""
 
 
 FAILED = _Failed()
@@ -359,6 +440,8 @@ class _Applier:
             self.problems.add(path, " ".join(error.messages))
         except RuleError as error:
             self.problems.add(path, str(error))
+        except _Reported:
+            pass
         return FAILED
 
     def _refused(self, path: str, error: CampaignError) -> None:
@@ -375,7 +458,9 @@ class _Applier:
             fields["audience"] = self.attempt("audience.rule", self.inline_audience)
         if self.plan.external is not None:
             fields["external_campaign"] = self.attempt("external", self.external)
-        if any(fields.get(k) is FAILED for k in ("audience", "external_campaign")):
+        if self.plan.offering is not None:
+            fields["offering"] = self.attempt("offering", self.offering)
+        if any(fields.get(k) is FAILED for k in ("audience", "external_campaign", "offering")):
             return self.report
         campaign = self.attempt("", self.campaign, fields=fields)
         if campaign is FAILED:
@@ -422,6 +507,26 @@ class _Applier:
             self.report.changes.append(f"external campaign: {', '.join(changed)}")
         return external
 
+    def offering(self) -> Offering:
+        """The offering the file describes: created, or the fields the file gives updated."""
+        wanted = dict(self.plan.offering or {})
+        slug = wanted.pop("slug")
+        offering = Offering.objects.filter(slug=slug).first()
+        try:
+            if offering is None:
+                self.report.changes.append(f"created learning offering {slug}")
+                return offering_services.offering_create(actor=self.actor, slug=slug, **wanted)
+            changed = offering_services.offering_update(
+                actor=self.actor, offering=offering, **wanted
+            )
+        except OfferingError as error:
+            path = join("offering", error.field) if error.field else "offering"
+            self.problems.add(path, error.message)
+            raise _Reported from None
+        if changed:
+            self.report.changes.append(f"learning offering {slug}: {', '.join(changed)}")
+        return offering
+
     def campaign(self, fields: dict[str, Any]) -> Campaign:
         campaign = Campaign.objects.filter(slug=self.plan.slug).first()
         if campaign is None:
@@ -431,6 +536,8 @@ class _Applier:
         # What the file leaves out, it means to be empty.
         fields.setdefault("audience", None)
         fields.setdefault("external_campaign", None)
+        if campaign.offering_id is not None:
+            fields.setdefault("offering", None)
         changed = services.campaign_update(actor=self.actor, campaign=campaign, **fields)
         if changed:
             self.report.changes.append(f"changed {', '.join(changed)}")
@@ -480,6 +587,10 @@ class _Applier:
         self, *, campaign: Campaign, touch: Touch | None, plan: TouchPlan, condition: Touch | None
     ) -> Touch:
         fields = {**plan.fields, "condition_touch": condition}
+        if "condition_rule" in fields:
+            fields["condition_rule"] = self.only_if(plan, fields["condition_rule"])
+        elif touch is not None and touch.condition_rule:
+            fields["condition_rule"] = ""  # left out of the file: no condition rule
         if touch is None:
             self.report.changes.append(f"added touch {plan.name}")
             return services.touch_create(
@@ -490,24 +601,35 @@ class _Applier:
             self.report.changes.append(f"touch {plan.name}: {', '.join(changed)}")
         return touch
 
+    def only_if(self, plan: TouchPlan, rule: str) -> str:
+        """The canonical text of a touch's ``only_if`` rule, checked now that the campaign
+        exists; a mistake is a problem at ``touches[N].only_if``."""
+        try:
+            return condition_rule_clean(rule)
+        except RuleError as error:
+            path = join(plan.path, "only_if")
+            self.problems.add(path, _rule_problem(error), line_in_value=error.line)
+            raise _Reported from None
+
     def variants(self, touch: Touch, plan: TouchPlan) -> None:
-        before = {(v.language, v.persona_id): v for v in touch.variants.all()}
+        before = {(v.language, v.persona_id, v.arm): v for v in touch.variants.all()}
         for wanted in plan.variants:
             persona_id = wanted.persona.pk if wanted.persona else None
-            old = before.pop((wanted.language, persona_id), None)
+            old = before.pop((wanted.language, persona_id, wanted.arm), None)
             saved = self.attempt(
                 wanted.path, services.variant_save,
                 actor=self.actor, touch=touch, language=wanted.language, persona=wanted.persona,
-                subject=wanted.subject, body=wanted.body,
+                subject=wanted.subject, body=wanted.body, arm=wanted.arm,
             )  # fmt: skip
             same = old is not None and (old.subject, old.body) == (wanted.subject, wanted.body)
             if saved is not FAILED and not same:
-                label = wanted.language or "fallback"
+                label = _variant_label(wanted.language, wanted.arm)
                 self.report.changes.append(f"touch {plan.name}: words for {label}")
+        # Removed last: dropping version A of a fallback is allowed once version B is in.
         for old in before.values():
             path = join(plan.path, "variants")
             if self.attempt(path, services.variant_delete, actor=self.actor, variant=old) is None:
-                label = old.language or "fallback"
+                label = _variant_label(old.language, old.arm)
                 self.report.changes.append(f"touch {plan.name}: removed words for {label}")
 
     def order(self, campaign: Campaign, touches: list[Touch]) -> None:

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inward.audiences.models import Audience, Persona
+from inward.audiences.rules import RuleError
+from inward.audiences.rules.conditions import condition_rule_clean
 from inward.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -36,6 +38,7 @@ from inward.campaigns.models import (
 from inward.campaigns.rendering.limits import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from inward.delivery.models import Channel
 from inward.directory.models import Person
+from inward.learning.models import Offering
 from inward.web.forms import StyledForm
 
 # Path words under /campaigns/ that a campaign slug would shadow.
@@ -136,12 +139,23 @@ class CampaignForm(StyledForm):
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": "4"}),
         help_text=_("People in any of these audiences get none of this campaign's touches."),
     )
-    learning_offering = forms.CharField(
+    offering = forms.ModelChoiceField(
         label=_("Learning offering"),
+        queryset=Offering.objects.order_by("title", "id"),
+        required=False,
+        empty_label=_("None"),
+        widget=_select(),
+        help_text=_(
+            "The course, programme or event from the catalogue this campaign promotes. "
+            "Enrolments and completions of it count for this campaign."
+        ),
+    )
+    learning_offering = forms.CharField(
+        label=_("Note on what it promotes"),
         max_length=300,
         required=False,
         widget=_line(),
-        help_text=_("Name or link of the course this promotes."),
+        help_text=_("Optional free text, e.g. for something not in the catalogue."),
     )
     external_campaign = forms.ModelChoiceField(
         label=_("External campaign"),
@@ -175,6 +189,7 @@ class CampaignForm(StyledForm):
         names = ("name", "slug", "owner_team", "purpose", "learning_offering", "time_zone")
         initial: dict[str, Any] = {name: getattr(campaign, name) for name in names}
         initial["audience"] = campaign.audience_id
+        initial["offering"] = campaign.offering_id
         initial["external_campaign"] = campaign.external_campaign_id
         initial["exclusions"] = list(campaign.exclusions.values_list("pk", flat=True))
         for name in cls.DATETIMES:
@@ -200,6 +215,10 @@ class CampaignForm(StyledForm):
         audience = cleaned.get("audience")
         if audience is not None and audience in (cleaned.get("exclusions") or []):
             self.add_error("exclusions", _("The audience cannot also be left out."))
+        if cleaned.get("offering") is None and (
+            self.campaign is None or self.campaign.offering_id is None
+        ):
+            cleaned.pop("offering", None)  # no offering before or after: nothing to pass on
         return cleaned
 
 
@@ -323,6 +342,17 @@ class TouchForm(StyledForm):
         empty_label=_("Choose a touch"),
         widget=_select(),
     )
+    condition_rule = forms.CharField(
+        label=_("Only if"),
+        required=False,
+        max_length=20_000,
+        widget=_text(2, **{"class": "form-control rule-editor", "spellcheck": "false"}),
+        help_text=_(
+            "An audience rule each recipient must match when the touch is sent, e.g. "
+            'not enrolled("leadership-101") or not opened("onboarding", 14d). '
+            "Empty: no extra condition."
+        ),
+    )
     mandatory = forms.BooleanField(
         label=_("Mandatory"),
         required=False,
@@ -343,7 +373,8 @@ class TouchForm(StyledForm):
 
     FIELDS = (
         "name", "channel", "stage", "timing", "send_at", "offset_days", "send_time",
-        "local_time", "recipients", "condition", "condition_touch", "mandatory", "critical",
+        "local_time", "recipients", "condition", "condition_touch", "condition_rule",
+        "mandatory", "critical",
         "event_starts_at", "event_ends_at", "event_location",
     )  # fmt: skip
 
@@ -380,9 +411,22 @@ class TouchForm(StyledForm):
             initial[name] = wall_clock(getattr(touch, name), touch.campaign.time_zone)
         return initial
 
+    def clean_condition_rule(self) -> str:
+        """The rule in its tidy form; a mistake is shown with its line and column."""
+        try:
+            return condition_rule_clean(self.cleaned_data["condition_rule"])
+        except RuleError as error:
+            raise forms.ValidationError(str(error)) from None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         _place(cleaned, TOUCH_DATETIMES, self.campaign.time_zone)
+        channel = cleaned.get("channel")
+        if cleaned.get("condition_rule") and channel is not None and channel.posts_to_channel:
+            self.add_error(
+                "condition_rule",
+                _("This channel posts one message for everyone, so it cannot check a rule."),
+            )
         timing = cleaned.get("timing")
         if timing == Timing.ABSOLUTE and not cleaned.get("send_at"):
             self.add_error("send_at", _("Give the date and time to send this touch."))
@@ -396,6 +440,10 @@ class TouchForm(StyledForm):
         starts, ends = cleaned.get("event_starts_at"), cleaned.get("event_ends_at")
         if starts and ends and ends <= starts:
             self.add_error("event_ends_at", _("The event must end after it starts."))
+        if not cleaned.get("condition_rule") and (
+            self.touch is None or not self.touch.condition_rule
+        ):
+            cleaned.pop("condition_rule", None)  # no rule before or after: nothing to pass on
         return cleaned
 
 
@@ -424,6 +472,17 @@ class VariantForm(StyledForm):
         required=False,
         empty_label=_("Everyone"),
         widget=_select(),
+    )
+    arm = forms.ChoiceField(
+        label=_("Test version"),
+        choices=[("", _("None")), *[(arm, arm) for arm in "ABCD"]],
+        required=False,
+        widget=_select(),
+        help_text=_(
+            "For an A/B test: write several versions of the same message for the same "
+            "language and persona (A, B, ...). Each reader gets one of them at random, and "
+            "always the same one; the campaign's results page compares them."
+        ),
     )
     subject = forms.CharField(label=_("Subject"), max_length=MAX_SUBJECT_LENGTH, widget=_line())
     body = MessageBodyField(

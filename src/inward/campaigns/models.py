@@ -75,8 +75,23 @@ class Campaign(models.Model):
     exclusions = models.ManyToManyField(
         "audiences.Audience", blank=True, related_name="excluded_from_campaigns"
     )
+    offering = models.ForeignKey(
+        "learning.Offering",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+        verbose_name=_("learning offering"),
+        help_text=_("The course, programme or event from the catalogue this campaign promotes."),
+    )
+    # A free-text note from before the catalogue existed; kept as a note next to ``offering``.
     learning_offering = models.CharField(
-        max_length=300, blank=True, help_text=_("Name or link of the course this promotes.")
+        _("learning offering note"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "A free-text note about what this promotes, e.g. a course not in the catalogue."
+        ),
     )
     external_campaign = models.ForeignKey(
         ExternalCampaign,
@@ -203,6 +218,14 @@ class Touch(models.Model):
     condition_touch = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    condition_rule = models.TextField(
+        _("only if"),
+        blank=True,
+        help_text=_(
+            "An audience rule each recipient must match when this touch is sent, "
+            'e.g. not enrolled("leadership-101").'
+        ),
+    )
     recipients = models.CharField(
         max_length=20, choices=Recipients.choices, default=Recipients.AUDIENCE
     )
@@ -250,7 +273,9 @@ class Variant(models.Model):
 
     Markdown body and subject with Jinja2 placeholders (``{{ person.first_name }}``).
     ``language=""`` and no persona is the fallback every touch must have; the best match
-    for a person is chosen by ``campaigns.variants.variant_for``.
+    for a person is chosen by ``campaigns.variants.variant_for``. Several variants for the
+    same language and persona are an A/B test: ``arm`` tells them apart ("A", "B", ...),
+    and each reader gets one of them, the same one every time, at random.
     """
 
     touch = models.ForeignKey(Touch, on_delete=models.CASCADE, related_name="variants")
@@ -258,26 +283,35 @@ class Variant(models.Model):
     persona = models.ForeignKey(
         "audiences.Persona", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    arm = models.CharField(
+        _("test version"),
+        max_length=1,
+        blank=True,
+        choices=[(a, a) for a in "ABCD"],
+        help_text=_("A, B, ...: versions of the same message, for an A/B test."),
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["touch_id", "language", "persona_id", "id"]
+        ordering = ["touch_id", "language", "persona_id", "arm", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["touch", "language", "persona"], name="variant_once_per_language_persona"
+                fields=["touch", "language", "persona", "arm"],
+                name="variant_once_per_language_persona_arm",
             ),
             models.UniqueConstraint(
-                fields=["touch", "language"],
+                fields=["touch", "language", "arm"],
                 condition=models.Q(persona__isnull=True),
-                name="variant_once_per_language_without_persona",
+                name="variant_once_per_language_arm_without_persona",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.touch} [{self.language or '*'}]"
+        arm = f" {self.arm}" if self.arm else ""
+        return f"{self.touch} [{self.language or '*'}{arm}]"
 
 
 class ApprovalComment(models.Model):

@@ -76,7 +76,7 @@ def touch_version(touch: Touch) -> str:
     campaign = touch.campaign
     parts: list[object] = [
         touch.pk, _instant(touch.updated_at), _instant(touch.scheduled_at), touch.position,
-        sorted((v.pk, _instant(v.updated_at)) for v in touch.variants.all()),
+        sorted((v.pk, v.arm, _instant(v.updated_at)) for v in touch.variants.all()),
         campaign.name, campaign.audience_id, _instant(campaign.starts_at),
         _instant(campaign.ends_at),
         campaign.time_zone, campaign.external_campaign_id,

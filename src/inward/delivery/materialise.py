@@ -9,6 +9,14 @@ Nobody is dropped silently: people who opted out of the channel, whose day is a 
 date, or who already had ``weekly_cap`` touches in the 7 days before get a row with status
 ``suppressed`` and the reason. Mandatory touches are exempt from all three, and from quiet
 hours. People who left the company are not recipients at all.
+
+A touch's ``condition_rule`` (``not enrolled("leadership-101")``) is read when the touch is
+materialised, so behaviour up to that moment counts; it narrows the recipients like the
+older ``condition`` on an earlier touch, and both apply.
+
+When a reader's best variant has test versions (an A/B test, ``Variant.arm``), a hash of
+the touch and person ids picks one (``campaigns.variants.test_arm``): an even split that
+is the same on every run and the same as the message preview shows.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from inward.audiences.selectors import rule_people
+from inward.audiences.rules import parse_rule
+from inward.audiences.selectors import rule_context, rule_people
 from inward.campaigns.models import (
     ApprovalStatus,
     Blackout,
@@ -36,6 +45,7 @@ from inward.campaigns.models import (
     Variant,
 )
 from inward.campaigns.rendering import variant_for
+from inward.campaigns.variants import test_arm
 from inward.delivery.models import (
     Delivery,
     DeliverySettings,
@@ -93,7 +103,9 @@ class _Plan:
     blackouts: set[dt.date]
     domain: str
     persona_audiences: dict[int, str]
-    variant_cache: dict[tuple[str, int | None], int | None] = field(default_factory=dict)
+    # (language, persona) → the variants that fit best: one, or several test versions
+    # (A/B), or none (no fallback).
+    variant_cache: dict[tuple[str, int | None], list[Variant]] = field(default_factory=dict)
     # Zone name → (zone, due time): the same for everyone on that clock.
     due_cache: dict[str, tuple[ZoneInfo, dt.datetime]] = field(default_factory=dict)
 
@@ -107,16 +119,33 @@ class _Plan:
     def zone(self, name: str) -> ZoneInfo:
         return zone_for(name, fallback=self.settings.default_time_zone)
 
-    def variant_id(self, language: str, persona_id: int | None) -> int | None:
+    def variant_id(
+        self, language: str, persona_id: int | None, person_id: int | None = None
+    ) -> int | None:
+        """The variant this person gets; among test versions (A, B, ...) a stable hash of
+        the touch and the person picks one, so a second run picks the same."""
         key = (language, persona_id)
-        if key not in self.variant_cache:
-            try:
-                chosen = variant_for(self.variants, language=language, persona_id=persona_id)
-            except LookupError:  # no fallback variant: the sender records it as failed
-                self.variant_cache[key] = None
-            else:
-                self.variant_cache[key] = chosen.pk
-        return self.variant_cache[key]
+        candidates = self.variant_cache.get(key)
+        if candidates is None:
+            candidates = self.variant_cache[key] = self._candidates(language, persona_id)
+        if len(candidates) <= 1:
+            # No fallback variant gives None: the sender records the delivery as failed.
+            return candidates[0].pk if candidates else None
+        return candidates[test_arm(f"{self.touch.pk}:{person_id}", len(candidates))].pk
+
+    def _candidates(self, language: str, persona_id: int | None) -> list[Variant]:
+        try:
+            best = variant_for(self.variants, language=language, persona_id=persona_id)
+        except LookupError:
+            return []
+        # The same set, in the same order, as ``variant_for`` splits with a ``split_key``,
+        # so the preview shows a person the version they get.
+        same = [v for v in self.variants if _variant_key(v) == _variant_key(best)]
+        return sorted(same, key=lambda v: v.arm)
+
+
+def _variant_key(variant: Variant) -> tuple[str, int | None]:
+    return variant.language.strip().replace("_", "-").lower(), variant.persona_id
 
 
 def touch_materialise(
@@ -140,7 +169,9 @@ def touch_materialise(
         if touch.channel.posts_to_channel:
             recipients = _write_post(plan)
         else:
-            recipients = sum(_write_batch(plan, batch) for batch in _batches(touch, batch_size))
+            today = timezone.localdate(now)
+            batches = _batches(touch, batch_size, today=today)
+            recipients = sum(_write_batch(plan, batch) for batch in batches)
         Touch.objects.filter(pk=touch.pk).update(materialised_at=now, updated_at=now)
         touch.materialised_at = now
     return _report(touch, recipients)
@@ -159,10 +190,12 @@ def _still_due(touch: Touch) -> bool:
     ).exists()
 
 
-def touch_recipients(*, touch: Touch) -> QuerySet[Person]:
+def touch_recipients(*, touch: Touch, today: dt.date | None = None) -> QuerySet[Person]:
     """Who ``touch`` goes to: the campaign's audience minus its exclusions (or the distinct
-    managers of those people), narrowed by the touch's condition; never people who left.
-    One query, to be streamed."""
+    managers of those people), narrowed by the touch's condition and its condition rule
+    (windows counted back from ``today``, by default today); never people who left.
+    One query, to be streamed. A condition rule that no longer compiles raises RuleError:
+    the touch is not written rather than sent to the wrong people."""
     campaign = touch.campaign
     if campaign.audience is None:
         return Person.objects.none()
@@ -170,7 +203,20 @@ def touch_recipients(*, touch: Touch) -> QuerySet[Person]:
     if touch.recipients == Recipients.MANAGERS:
         managers = people.exclude(manager_id=None).order_by().values("manager_id")
         people = _without_exclusions(Person.objects.filter(pk__in=managers), touch)
-    return _with_condition(people, touch).exclude(status=Status.LEFT)
+    people = _with_condition_rule(_with_condition(people, touch), touch, today)
+    return people.exclude(status=Status.LEFT)
+
+
+def _with_condition_rule(
+    people: QuerySet[Person], touch: Touch, today: dt.date | None
+) -> QuerySet[Person]:
+    """Only those the touch's ``condition_rule`` holds for. It is a filter on the
+    recipients, not an audience: it does not add "active people only" (the audience
+    already decided who is in), and for a touch to managers it is read for the managers."""
+    if not touch.condition_rule.strip():
+        return people
+    context = rule_context(today=today)
+    return people.filter(context.node_q(parse_rule(touch.condition_rule)))
 
 
 def _without_exclusions(people: QuerySet[Person], touch: Touch) -> QuerySet[Person]:
@@ -204,8 +250,8 @@ def _previous_touch_id(touch: Touch) -> int | None:
     return earlier.order_by("-position", "-pk").values_list("pk", flat=True).first()
 
 
-def _batches(touch: Touch, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    rows = touch_recipients(touch=touch).order_by("pk").values_list(*COLUMNS)
+def _batches(touch: Touch, size: int, *, today: dt.date) -> Iterator[list[tuple[Any, ...]]]:
+    rows = touch_recipients(touch=touch, today=today).order_by("pk").values_list(*COLUMNS)
     last = 0
     while True:
         batch = list(rows.filter(pk__gt=last)[:size])
@@ -270,7 +316,9 @@ def _write_batch(plan: _Plan, batch: list[tuple[Any, ...]]) -> int:
     plans = []
     for person_id, language, zone_name, pref_language, channels_off in batch:
         zone, due = plan.zone_and_due(zone_name)
-        variant = plan.variant_id(pref_language or language or "", personas.get(person_id))
+        variant = plan.variant_id(
+            pref_language or language or "", personas.get(person_id), person_id
+        )
         reason = _suppress_reason(plan, zone, due, channels_off)
         plans.append((person_id, due, variant, reason))
     capped = _over_cap(plan, [(p, due) for p, due, _, reason in plans if not reason])

@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from inward.analytics.funnel_state import ensure_funnel_rows
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.models import ApprovalStatus, Campaign, CampaignStatus, Touch
 from inward.campaigns.services import campaign_mark_completed, campaign_mark_running
@@ -85,6 +86,9 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> TickReport:
         if result.locked:
             report.in_progress.append(touch.pk)
         elif not result.skipped:
+            # Every recipient gets a funnel row (stage "audience") as soon as the outbox
+            # names them (idempotent: a touch written again adds nothing).
+            ensure_funnel_rows(touch)
             report.materialised.append(result)
     report.started = [c.slug for c in _campaigns_to_start() if _start(c)]
     report.completed = [c.slug for c in _campaigns_to_complete() if _complete(c)]

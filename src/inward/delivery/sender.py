@@ -34,6 +34,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from inward.analytics.events import EventIn
+from inward.analytics.models import EventKind, EventSource
+from inward.analytics.writer import events_record_soon
 from inward.campaigns.models import CampaignPersona, CampaignStatus, Touch, Variant
 from inward.campaigns.rendering import (
     CompiledVariant,
@@ -221,8 +224,11 @@ class _Batch:
     # Messages rendered ahead of their turn (or why they could not be), by delivery id.
     prepared: dict[int, Job | Exception] = field(default_factory=dict)
     templates: dict[tuple[int, int | None, int], _Template] = field(default_factory=dict)
-    # The last ``sent`` outcome handed to the database, whose answer is still to be read.
-    unsettled: tuple[int, Callable[[], bool]] | None = None
+    # The last ``sent`` outcome handed to the database, whose answer is still to be read:
+    # the row, when it was sent, and the function that reads the answer.
+    unsettled: tuple[dict[str, Any], dt.datetime, Callable[[], bool]] | None = None
+    # Rows whose ``sent`` outcome is written: their DELIVERED events go in after the batch.
+    delivered: list[tuple[dict[str, Any], dt.datetime]] = field(default_factory=list)
     domain: str = field(default_factory=message_domain)
     feed_url: str = field(default_factory=lambda: f"{settings.INWARD_BASE_URL}/feed/")
 
@@ -262,6 +268,32 @@ class _Batch:
             self._send()
         finally:
             self._settle()  # nothing may be left outstanding on the connection
+            self._record_delivered()
+
+    def _record_delivered(self) -> None:
+        """The batch's DELIVERED events (recipients move to "reached"), in one
+        ``record_events`` call, written by the event writer thread when ``inward deliver``
+        runs one. After the outcomes, never instead of them: if this fails, or the worker
+        dies first, the messages still count as sent, and the hourly
+        ``funnel_reached_backfill`` puts the funnel right."""
+        if not self.delivered:
+            return
+        events = [
+            EventIn(
+                kind=EventKind.DELIVERED,
+                occurred_at=at,
+                source=EventSource.SENDER,
+                person_id=row["person_id"],
+                campaign_id=self.touches[row["touch_id"]]["campaign_id"],
+                touch_id=row["touch_id"],
+                variant_id=row["variant_id"],
+                channel_id=row["channel_id"],
+                delivery_id=row["id"],
+            )
+            for row, at in self.delivered
+        ]
+        self.delivered = []
+        events_record_soon(events)  # the next batch does not wait for it under `deliver`
 
     def _send(self) -> None:
         ready = self._screen(self.rows)
@@ -401,7 +433,8 @@ class _Batch:
         # the database is used for anything else): see delivery_mark_sent_begin.
         self.unsent.discard(row["id"])
         self.unsettled = (
-            row["id"],
+            row,
+            timezone.now(),
             delivery_mark_sent_begin(delivery_id=row["id"], worker=self.worker),
         )
         return None
@@ -410,9 +443,11 @@ class _Batch:
         """Wait for the last ``sent`` write's answer, if one is outstanding."""
         if self.unsettled is None:
             return
-        (delivery_id, finish), self.unsettled = self.unsettled, None
-        if not finish():
-            log.warning("delivery %s: lease lost before its outcome was written", delivery_id)
+        (row, sent_at, finish), self.unsettled = self.unsettled, None
+        if finish():
+            self.delivered.append((row, sent_at))
+        else:
+            log.warning("delivery %s: lease lost before its outcome was written", row["id"])
 
     def _prepare(self, channel: Channel, row: dict[str, Any]) -> None:
         """Render ``row``'s message ahead of its turn; a failure is kept for that turn."""
@@ -536,7 +571,8 @@ class _Batch:
                 return variant
         # Its variant was deleted after the row was written: choose again.
         language = row["person__preference__language"] or row["person__language"] or ""
-        return variant_for(variants, language=language, persona_id=None)
+        split = f"{row['touch_id']}:{row['person_id']}" if row["person_id"] else None
+        return variant_for(variants, language=language, persona_id=None, split_key=split)
 
     def _wiifm(self, campaign_id: int, persona_id: int | None) -> str:
         found = self.wiifm.get((campaign_id, persona_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from inward.accounts import access
 from inward.accounts.models import User
+from inward.analytics.events import EventIn, record_events
+from inward.analytics.models import EventKind, EventSource
 from inward.audit.services import audit_record
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.scheduling import zone
-from inward.delivery.models import ChannelKind, DeliverySettings, FeedItem, Preference
+from inward.delivery.models import ChannelKind, Delivery, DeliverySettings, FeedItem, Preference
 from inward.directory.models import Person
 
 SETTINGS_PK = 1
@@ -85,31 +88,65 @@ def preference_update(*, person: Person, channels_off: Iterable[str], language: 
 
 def feed_item_read(*, item: FeedItem) -> FeedItem:
     """Record that the reader opened the item (the first time only), and that the
-    delivery behind it was opened."""
+    delivery behind it was opened; the first read is a READ engagement event."""
     if item.read_at is None:
         now = timezone.now()
-        # Targeted and conditional: two tabs opening it at once record the first time.
-        FeedItem.objects.filter(pk=item.pk, read_at=None).update(read_at=now, updated_at=now)
-        _delivery_opened(item, now)
+        with transaction.atomic():
+            # Targeted and conditional: two tabs opening it at once record the first time.
+            first = FeedItem.objects.filter(pk=item.pk, read_at=None).update(
+                read_at=now, updated_at=now
+            )
+            if first:
+                _delivery_opened(item, now)
+                _feed_event(item, EventKind.READ, now)
         item.refresh_from_db(fields=["read_at"])
     return item
 
 
 def feed_item_acknowledge(*, item: FeedItem) -> FeedItem:
     """The reader confirms a critical item (reading it too). Acknowledging twice keeps
-    the first time."""
+    the first time; the first is an ACKNOWLEDGED engagement event."""
     feed_item_read(item=item)
     if item.acknowledged_at is None:
         now = timezone.now()
-        FeedItem.objects.filter(pk=item.pk, acknowledged_at=None).update(
-            acknowledged_at=now, updated_at=now
-        )
+        with transaction.atomic():
+            first = FeedItem.objects.filter(pk=item.pk, acknowledged_at=None).update(
+                acknowledged_at=now, updated_at=now
+            )
+            if first:
+                _feed_event(item, EventKind.ACKNOWLEDGED, now)
         item.refresh_from_db(fields=["acknowledged_at"])
     return item
 
 
 def _delivery_opened(item: FeedItem, now: dt.datetime) -> None:
     if item.delivery_id is not None:
-        from inward.delivery.models import Delivery
-
         Delivery.objects.filter(pk=item.delivery_id, opened_at=None).update(opened_at=now)
+
+
+def _feed_event(item: FeedItem, kind: str, now: dt.datetime) -> None:
+    """The engagement event of a feed read or acknowledgement, with the campaign, touch,
+    variant and channel of the delivery behind the item (if it still exists)."""
+    facts: dict[str, Any] = {}
+    if item.delivery_id is not None:
+        row = (
+            Delivery.objects.filter(pk=item.delivery_id)
+            .values("touch_id", "touch__campaign_id", "variant_id", "channel_id")
+            .first()
+        )
+        facts = dict(row) if row else {}
+    record_events(
+        [
+            EventIn(
+                kind=kind,
+                occurred_at=now,
+                source=EventSource.FEED,
+                person_id=item.person_id,
+                campaign_id=facts.get("touch__campaign_id"),
+                touch_id=facts.get("touch_id"),
+                variant_id=facts.get("variant_id"),
+                channel_id=facts.get("channel_id"),
+                delivery_id=item.delivery_id if facts else None,
+            )
+        ]
+    )

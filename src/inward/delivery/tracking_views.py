@@ -1,27 +1,34 @@
 """The open pixel and click redirects behind the links in messages (``delivery/tracking.py``).
 
 Public: recipients are not signed in when their mail client loads an image or they click.
-Each view does one targeted UPDATE. Anything not genuine (a bad token, an unknown delivery,
-a link number the variant does not have) is a 404: the click view redirects only to a link
-of the delivery's own variant, never to an address taken from the request.
+Neither view waits for the database: the signed token is checked, the hit goes into the
+process's hit buffer (``analytics/hits.py``, written in batches by a flusher thread), and
+the answer goes back. A click needs the delivery's links: they come from an in-process
+cache (``tracking_links.py``) that reads the database only when cold.
+
+Anything not genuine (a bad token, an unknown delivery, a link number the variant does not
+have) is a 404: the click view redirects only to a link of the delivery's own variant,
+never to an address taken from the request. ``inward/wsgi.py`` serves the same two
+answers without Django's middleware (``tracking_answer``); these views are the same logic
+for everything else (the test client, ``runserver``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
+import time
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from inward.campaigns.models import Variant
-from inward.campaigns.rendering import TemplateProblem, compile_variant
-from inward.delivery.models import Delivery
+from inward.analytics.hits import Hit, hit_record
+from inward.analytics.models import EventKind
+from inward.analytics.robots import robot_by_request
 from inward.delivery.tracking import click_token_target, open_token_delivery_id
+from inward.delivery.tracking_links import delivery_links
 
 # A transparent 1x1 GIF, the smallest image every mail client shows.
 PIXEL = (
@@ -30,15 +37,55 @@ PIXEL = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TrackingAnswer:
+    """What a tracking request gets: the pixel (``location`` empty) or a redirect."""
+
+    location: str = ""
+
+
+def open_answer(*, token: str, method: str, user_agent: str) -> TrackingAnswer | None:
+    """Take in an open; None when the token is not genuine."""
+    delivery_id = open_token_delivery_id(token)
+    if delivery_id is None:
+        return None
+    hit_record(_hit(EventKind.OPENED, delivery_id, None, method, user_agent))
+    return TrackingAnswer()
+
+
+def click_answer(*, token: str, method: str, user_agent: str) -> TrackingAnswer | None:
+    """Take in a click (a click is an open too); None when the token is not genuine,
+    the delivery is unknown or its variant has no such link."""
+    target = click_token_target(token)
+    if target is None:
+        return None
+    links = delivery_links(target.delivery_id)
+    if links is None or target.index >= len(links):
+        return None
+    hit_record(_hit(EventKind.CLICKED, target.delivery_id, target.index, method, user_agent))
+    return TrackingAnswer(location=links[target.index])
+
+
+def _hit(kind: str, delivery_id: int, link: int | None, method: str, agent: str) -> Hit:
+    return Hit(
+        kind=kind,
+        delivery_id=delivery_id,
+        at=timezone.now(),
+        link=link,
+        robot=robot_by_request(method=method, user_agent=agent),
+        agent=agent,
+        received=time.monotonic(),
+    )
+
+
 @login_not_required
 @require_safe
 @never_cache
 def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
-    """Record the first open; answer the pixel."""
-    delivery_id = open_token_delivery_id(token)
-    if delivery_id is None:
+    """Record the open; answer the pixel."""
+    answer = open_answer(token=token, method=request.method or "GET", user_agent=_agent(request))
+    if answer is None:
         raise Http404
-    Delivery.objects.filter(pk=delivery_id, opened_at__isnull=True).update(opened_at=timezone.now())
     return HttpResponse(PIXEL, content_type="image/gif")  # never_cache: each open reaches us
 
 
@@ -47,35 +94,11 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def click(request: HttpRequest, token: str) -> HttpResponseRedirect:
     """Record the click (and the open, if the pixel was blocked); redirect to the link."""
-    target = click_token_target(token)
-    if target is None:
+    answer = click_answer(token=token, method=request.method or "GET", user_agent=_agent(request))
+    if answer is None:
         raise Http404
-    row = (
-        Delivery.objects.filter(pk=target.delivery_id)
-        .values("variant_id", "variant__updated_at")
-        .first()
-    )
-    if row is None or row["variant_id"] is None:
-        raise Http404
-    links = variant_links(row["variant_id"], row["variant__updated_at"])
-    if target.index >= len(links):
-        raise Http404
-    now = timezone.now()
-    Delivery.objects.filter(pk=target.delivery_id).update(
-        clicked_at=Coalesce("clicked_at", now), opened_at=Coalesce("opened_at", now)
-    )
-    return HttpResponseRedirect(links[target.index])
+    return HttpResponseRedirect(answer.location)
 
 
-@functools.lru_cache(maxsize=256)
-def variant_links(variant_id: int, updated_at: dt.datetime) -> tuple[str, ...]:
-    """The http(s) links of a variant, in order; compiled once per version of the variant
-    (``updated_at`` is part of the key, so an edit is never served stale)."""
-    variant = Variant.objects.filter(pk=variant_id).values("subject", "body").first()
-    if variant is None:
-        return ()
-    try:
-        compiled = compile_variant(subject=variant["subject"], body=variant["body"])
-    except TemplateProblem:
-        return ()
-    return tuple(link for link in compiled.links if link.startswith(("https://", "http://")))
+def _agent(request: HttpRequest) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))

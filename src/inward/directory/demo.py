@@ -109,6 +109,7 @@ def demo_build(
             report = import_people(source=source, filename="demo.csv", progress=progress)
             _create_demo_audiences()
             _create_demo_campaign(today)
+            _create_finished_campaign(seed=seed, today=today)
     assert report.ok, report.errors[:5]
     return report.total_rows
 
@@ -307,3 +308,10 @@ def _create_demo_campaign(today: dt.date) -> None:
         # The people are the demo; a campaign the file cannot make is reported, not fatal
         # (campaigns/tests/test_files.py applies the same file and must pass).
         logging.getLogger("inward.demo").warning("demo campaign skipped: %s", error)
+
+
+def _create_finished_campaign(*, seed: int, today: dt.date) -> None:
+    """A campaign that ran two months ago, with its results (analytics/demo.py)."""
+    from inward.analytics.demo import build_finished_campaign
+
+    build_finished_campaign(seed=seed, today=today)

@@ -140,6 +140,8 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
         "chain": chain,
         "reports": person_reports(person=person),
         "can_browse": can_browse,
+        # Person-level engagement: admins only (the person has "My data").
+        "can_see_engagement": access.is_admin(request.user),
     }
     return render(request, "directory/person_detail.html", context)
 

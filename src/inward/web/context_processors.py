@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if access.can_read_campaigns(user):
             items.append((_("Campaigns"), reverse("campaigns:list")))
             items.append((_("Calendar"), reverse("campaigns:calendar")))
+            items.append((_("Learning"), reverse("learning:list")))
+            items.append((_("Highlights"), reverse("highlights:list")))
         # Admins, and channel owners for their own channels: the set holds only their id.
         if access.can_approve_on_channel(user, {user.pk}):
             items.append((_("Approvals"), reverse("campaigns:approvals")))
@@ -30,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((_("Import"), reverse("directory:import")))
         if access.can_manage_channels(user):
             items.append((_("Channels"), reverse("delivery:channels")))
+            items.append((_("Learning records"), reverse("lrs_admin:client_list")))
         items.append((_("Feed"), reverse("feed:inbox")))
     # The longest matching prefix wins, so /directory/import/ marks only "Import" current.
     path = request.path

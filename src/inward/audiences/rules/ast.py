@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,10 +35,16 @@ class Compare:
 
 @dataclass(frozen=True)
 class Call:
-    """A function such as ``reports_to("anna@example.com")``."""
+    """A function such as ``reports_to("anna@example.com")`` or ``opened("x", 30d)``.
+
+    ``place`` is the (line, column) where the call starts in the text form, so errors found
+    while compiling (an unknown audience, campaign or offering) can point at it. It takes no
+    part in equality: the same call read from JSON or from text is the same call.
+    """
 
     name: str
     args: tuple[Scalar, ...]
+    place: tuple[int, int] | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ columns are guarded or coalesced. That keeps ``not`` meaning "the clause does no
 from __future__ import annotations
 
 import calendar
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
@@ -27,6 +28,7 @@ from django.db.models.lookups import (
     LessThanOrEqual,
     StartsWith,
 )
+from django.utils import timezone
 
 from inward.audiences.rules.ast import Call, Compare, Duration, Node, Not, Or, names_field
 from inward.audiences.rules.errors import RuleError
@@ -46,13 +48,15 @@ class CompileContext:
     """What compiling needs besides the tree: today, and how to read saved audiences.
 
     ``stack`` holds the slugs of audiences being compiled, to catch rules that refer to
-    themselves.
+    themselves. Campaign and offering slugs named by behavioural functions are looked up
+    once each (``campaign_id``, ``offering_id``).
     """
 
     today: date
     audience_rules: AudienceRules
     stack: tuple[str, ...] = ()
     _cache: dict[str, Q] = field(default_factory=dict)
+    _ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def rule_q(self, node: Node) -> Q:
         """Membership: the rule, and ``status = "active"`` unless the rule names status."""
@@ -63,10 +67,51 @@ class CompileContext:
         if isinstance(node, Compare):
             return compare_q(node, today=self.today)
         if isinstance(node, Call):
-            return FUNCTIONS[node.name].compile(self, node.args)
+            return self.call_q(node)
         if isinstance(node, Not):
             return ~self.node_q(node.item)
         return _combine([self.node_q(item) for item in node.items], either=isinstance(node, Or))
+
+    def call_q(self, node: Call) -> Q:
+        """A function call; an unknown campaign or offering slug points at the call.
+
+        (An unknown saved audience keeps its message without a place, as ever: it may come
+        from deep inside another audience's rule.)"""
+        try:
+            return FUNCTIONS[node.name].compile(self, node.args)
+        except UnknownSlug as error:
+            if node.place is None:
+                raise
+            raise error.at(*node.place) from None
+
+    def campaign_id(self, slug: str) -> int:
+        """The id of the campaign with this slug; RuleError if there is none."""
+        from inward.campaigns.models import Campaign
+
+        return self._object_id(Campaign, "campaign", slug)
+
+    def offering_id(self, slug: str) -> int:
+        """The id of the learning offering with this slug; RuleError if there is none."""
+        from inward.learning.models import Offering
+
+        return self._object_id(Offering, "learning offering", slug)
+
+    def _object_id(self, model: Any, what: str, slug: str) -> int:
+        key = (what, slug)
+        if key not in self._ids:
+            found = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+            if found is None:
+                raise UnknownSlug(_no_such(model, what, slug))
+            self._ids[key] = found
+        return self._ids[key]
+
+    def window_start(self, window: Duration | None) -> datetime | None:
+        """The first instant a window (``30d``: today and the 30 days before) covers: the
+        start of that day in the current time zone. None for no window."""
+        if window is None:
+            return None
+        day = date_before(self.today, window)
+        return timezone.make_aware(datetime.combine(day, time.min))
 
     def audience_q(self, slug: str) -> Q:
         if slug in self.stack:
@@ -83,6 +128,17 @@ class CompileContext:
             raise RuleError(f'there is no saved audience "{slug}"')
         nested = CompileContext(self.today, self.audience_rules, (*self.stack, slug))
         return nested.rule_q(parse(text))
+
+
+class UnknownSlug(RuleError):
+    """A behavioural function names a campaign or offering that does not exist."""
+
+
+def _no_such(model: Any, what: str, slug: str) -> str:
+    known = list(model.objects.values_list("slug", flat=True)[:1000])
+    close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else ""
+    return f'there is no {what} "{slug}"{hint}'
 
 
 def _cycle_message(chain: list[str]) -> str:

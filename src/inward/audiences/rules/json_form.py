@@ -5,6 +5,7 @@
 {"field": "tags", "op": "is empty"}
 {"field": "tenure", "op": "<", "value": "90d"}
 {"call": "reports_to", "args": ["anna@example.com"]}
+{"call": "opened", "args": ["onboarding", "30d"]}
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from inward.audiences.rules.ast import (
 )
 from inward.audiences.rules.errors import RuleError
 from inward.audiences.rules.fields import Kind, field_kind
+from inward.audiences.rules.functions import FUNCTIONS
 from inward.audiences.rules.validate import rule_check
 
 JsonRule = dict[str, Any]
@@ -106,7 +108,24 @@ def _call(data: dict[str, Any], where: str) -> Call:
     name, args = data["call"], data.get("args", [])
     if not isinstance(name, str) or not isinstance(args, list):
         raise RuleError(f'{where}: "call" must be a name and "args" a list')
-    return Call(name.lower(), tuple(_scalar(arg, where) for arg in args))
+    name = name.lower()
+    return Call(name, tuple(_call_arg(name, n, _scalar(arg, where)) for n, arg in enumerate(args)))
+
+
+def _call_arg(name: str, index: int, value: str | int) -> Scalar:
+    """A function's window travels as text ("30d"); it becomes a duration here."""
+    function = FUNCTIONS.get(name)
+    if function is None or not function.window or index != len(function.params):
+        return value
+    return _duration(value) or value
+
+
+def _duration(value: str | int) -> Duration | None:
+    match = DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    unit: DurationUnit = match.group(2).lower()  # type: ignore[assignment]
+    return Duration(int(match.group(1)), unit)
 
 
 def _compare(data: dict[str, Any], where: str) -> Compare:
@@ -136,8 +155,5 @@ def _scalar(raw: object, where: str) -> str | int:
 
 def _typed(value: str | int, field: str) -> Scalar:
     """Durations travel as text ("90d"); they become durations for fields that take them."""
-    match = DURATION.match(value) if isinstance(value, str) else None
-    if match and field_kind(field) is Kind.TENURE:
-        unit: DurationUnit = match.group(2).lower()  # type: ignore[assignment]
-        return Duration(int(match.group(1)), unit)
-    return value
+    duration = _duration(value) if field_kind(field) is Kind.TENURE else None
+    return duration or value

@@ -117,7 +117,7 @@ class _Parser:
         if not self.current.is_punct(")"):
             raise self.fail('"," or ")"')
         self.advance()
-        node = Call(name.text.lower(), tuple(args))
+        node = Call(name.text.lower(), tuple(args), place=(name.line, name.column))
         _placed(call_check, node, name)
         return node
 

@@ -8,10 +8,33 @@ Keep it simple and obviously right rather than fast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.utils import timezone
+
+from inward.analytics.models import EngagementEvent
 from inward.audiences.rules.ast import And, Call, Compare, Duration, Node, Not, Or, leaves
 from inward.directory.models import Person
+
+# What each behavioural function counts, written out again rather than imported.
+BEHAVIOUR = {
+    "opened": ("campaign", {"opened", "clicked", "read"}),
+    "clicked": ("campaign", {"clicked"}),
+    "enrolled": ("offering", {"enrolled", "started", "completed", "passed"}),
+    "completed": ("offering", {"completed", "passed"}),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One engagement event, reduced to what rules read."""
+
+    person_id: int
+    kind: str
+    campaign: str | None  # slug
+    offering: str | None  # slug
+    occurred_at: datetime
+    robot: bool
 
 
 @dataclass
@@ -21,11 +44,25 @@ class World:
     today: date
     people: dict[int, Person]
     audiences: dict[str, Node] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
 
     @classmethod
     def load(cls, *, today: date, audiences: dict[str, Node] | None = None) -> World:
         people = Person.objects.select_related("department", "site")
-        return cls(today, {p.pk: p for p in people}, audiences or {})
+        rows = EngagementEvent.objects.select_related("campaign", "offering")
+        events = [
+            Event(
+                person_id=row.person_id,
+                kind=row.kind,
+                campaign=row.campaign.slug if row.campaign else None,
+                offering=row.offering.slug if row.offering else None,
+                occurred_at=row.occurred_at,
+                robot=row.robot,
+            )
+            for row in rows
+            if row.person_id is not None
+        ]
+        return cls(today, {p.pk: p for p in people}, audiences or {}, events)
 
     def members(self, node: Node) -> set[int]:
         return {pk for pk, person in self.people.items() if self.is_member(node, person)}
@@ -49,6 +86,8 @@ class World:
 
     def call(self, node: Call, person: Person) -> bool:
         argument = str(node.args[0])
+        if node.name in BEHAVIOUR:
+            return self.behaved(node, person)
         if node.name == "in_audience":
             return self.is_member(self.audiences[argument], person)
         email = argument.strip().lower()
@@ -56,6 +95,25 @@ class World:
         if node.name == "reports_directly_to":
             chain = chain[:1]
         return any(manager.email.lower() == email for manager in chain)
+
+    def behaved(self, node: Call, person: Person) -> bool:
+        """Any event of the person, not a robot's, of a counted kind, about the named
+        campaign or offering, on or after the first day of the window (local time)."""
+        about, kinds = BEHAVIOUR[node.name]
+        slug = str(node.args[0])
+        first_day = None
+        if len(node.args) > 1:
+            assert isinstance(node.args[1], Duration)
+            first_day = _go_back(self.today, node.args[1])
+        for event in self.events:
+            if event.person_id != person.pk or event.robot or event.kind not in kinds:
+                continue
+            if (event.campaign if about == "campaign" else event.offering) != slug:
+                continue
+            local_day = timezone.localtime(event.occurred_at).date()
+            if first_day is None or local_day >= first_day:
+                return True
+        return False
 
     def managers_of(self, person: Person) -> list[Person]:
         chain: list[Person] = []

@@ -68,12 +68,24 @@ def call_check(node: Call) -> None:
     function = FUNCTIONS.get(node.name)
     if function is None:
         raise RuleError(_unknown("function", node.name, list(FUNCTIONS)))
-    if len(node.args) != len(function.params):
+    required = len(function.params)
+    if not required <= len(node.args) <= required + function.window:
         wanted = ", ".join(function.params)
-        raise RuleError(f"{node.name} needs {len(function.params)} value(s) ({wanted})")
-    for arg in node.args:
+        if function.window:
+            raise RuleError(
+                f"{node.name} needs {required} value(s) ({wanted}) and optionally a window "
+                f"such as 30d: {function.signature}"
+            )
+        raise RuleError(f"{node.name} needs {required} value(s) ({wanted})")
+    for arg in node.args[:required]:
         if not isinstance(arg, str):
             raise RuleError(f"{node.name} needs text in double quotes, not {arg}")
+    for arg in node.args[required:]:
+        if not isinstance(arg, Duration):
+            raise RuleError(
+                f"the window of {node.name} is a duration such as 30d, 6w, 3m or 1y, "
+                f"not {scalar_text(arg)}"
+            )
 
 
 def _check_value_shape(node: Compare) -> None:

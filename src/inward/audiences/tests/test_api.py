@@ -38,6 +38,7 @@ def test_it_lists_audiences_with_live_counts(
             "description": "",
             "rule": 'department = "Sales"',
             "count": 2,
+            "fewer_than": None,
         }
     ]
 
@@ -84,14 +85,14 @@ def test_it_counts_a_rule_in_text_or_json(
     directory: Directory, as_user: Any, channel_owner_user: Any
 ) -> None:
     text = as_user(channel_owner_user, "post", "/count", {"rule": 'site = "Leeuwarden"'})
-    assert text.json() == {"count": 1}
+    assert text.json() == {"count": 1, "fewer_than": None}
     as_json = as_user(
         channel_owner_user,
         "post",
         "/count",
         {"rule_json": {"call": "reports_to", "args": ["anna@example.com"]}},
     )
-    assert as_json.json() == {"count": 2}
+    assert as_json.json() == {"count": 2, "fewer_than": None}
 
 
 def test_it_reports_meaning_errors_and_missing_rules(

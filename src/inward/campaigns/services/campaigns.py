@@ -44,6 +44,7 @@ CAMPAIGN_FIELDS = frozenset(
         "owner_team",
         "purpose",
         "audience",
+        "offering",
         "learning_offering",
         "external_campaign",
         "starts_at",

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from inward.accounts import access
 from inward.accounts.models import User
 from inward.audiences.models import Persona
+from inward.audiences.rules import RuleError
+from inward.audiences.rules.conditions import condition_rule_clean
 from inward.campaigns.errors import CampaignError
 from inward.campaigns.models import (
     ApprovalComment,
@@ -43,6 +45,7 @@ TOUCH_FIELDS = frozenset(
         "local_time",
         "condition",
         "condition_touch",
+        "condition_rule",
         "recipients",
         "mandatory",
         "critical",
@@ -68,6 +71,13 @@ def _check_touch(touch: Touch) -> None:
     starts, ends = touch.event_starts_at, touch.event_ends_at
     if starts and ends and ends <= starts:
         raise CampaignError("event", _("The event must end after it starts."))
+    if touch.condition_rule:
+        try:
+            condition_rule_clean(touch.condition_rule)
+        except RuleError as error:
+            raise CampaignError(
+                "condition_rule", _("The “only if” rule: %(error)s") % {"error": error}
+            ) from None
 
 
 @transaction.atomic
@@ -196,15 +206,19 @@ def variant_save(
     persona: Persona | None,
     subject: str,
     body: str,
+    arm: str = "",
 ) -> Variant:
-    """Create or change the words of ``touch`` for (language, persona); ``language=""``
-    with no persona is the fallback. Templates are compiled now: a syntax error or an
-    unknown variable is a CampaignError("template") with ``field`` and ``line``. Locks the
-    campaign and the touch (see ``touch_update``)."""
+    """Create or change the words of ``touch`` for (language, persona, test version
+    ``arm``); ``language=""`` with no persona is the fallback (one per arm in an A/B test).
+    Templates are compiled now: a syntax error or an unknown variable is a
+    CampaignError("template") with ``field`` and ``line``. Locks the campaign and the touch
+    (see ``touch_update``)."""
     _common.require_editor(actor)
     _common.lock_touch(touch)
     language = language.strip()
-    variant = Variant.objects.filter(touch=touch, language=language, persona=persona).first()
+    variant = Variant.objects.filter(
+        touch=touch, language=language, persona=persona, arm=arm
+    ).first()
     if variant is not None and (variant.subject, variant.body) == (subject, body):
         return variant
     _common.require_editable(touch.campaign)
@@ -213,10 +227,11 @@ def variant_save(
     _compile(subject, body)
     created = variant is None
     if variant is None:
-        variant = Variant(touch=touch, language=language, persona=persona)
+        variant = Variant(touch=touch, language=language, persona=persona, arm=arm)
     variant.subject, variant.body = subject, body
     variant.save()
     label = f"{language or 'fallback'}{f' / {persona.name}' if persona else ''}"
+    label += f" / version {arm}" if arm else ""
     verb = "added" if created else "changed"
     _common.audit(
         actor, "variant.save", touch.campaign, f"{touch.name}: {verb} {label}",
@@ -236,7 +251,8 @@ def variant_delete(*, actor: User | None, variant: Variant) -> None:
     _common.lock_touch(touch)
     _common.require_editable(campaign)
     fallback = variant.language == "" and variant.persona_id is None
-    if fallback and campaign.status != CampaignStatus.DRAFT:
+    others = touch.variants.filter(language="", persona=None).exclude(pk=variant.pk)
+    if fallback and not others.exists() and campaign.status != CampaignStatus.DRAFT:
         raise CampaignError(
             "fallback_required", _("The fallback message cannot be removed after drafting.")
         )

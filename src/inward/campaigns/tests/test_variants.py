@@ -66,3 +66,35 @@ def test_it_raises_when_there_is_no_fallback() -> None:
         variant_for([variant("nl")], language="en", persona_id=None)
     with pytest.raises(LookupError):
         variant_for([variant("", SALES)], language="en", persona_id=2)
+
+
+def test_arms_split_readers_evenly_and_stably() -> None:
+    from collections import Counter
+
+    from inward.campaigns.models import Variant
+
+    arms = [Variant(language="", arm="A", subject="a"), Variant(language="", arm="B", subject="b")]
+    picked = [
+        variant_for(arms, language="en", persona_id=None, split_key=f"7:{person}").arm
+        for person in range(2000)
+    ]
+    counts = Counter(picked)
+    assert set(counts) == {"A", "B"}
+    assert 900 < counts["A"] < 1100  # a fair split: 1000 ± 4.5 standard deviations
+    again = [
+        variant_for(list(reversed(arms)), language="en", persona_id=None, split_key=f"7:{p}").arm
+        for p in range(2000)
+    ]
+    assert again == picked  # the same reader always gets the same version, in any order
+
+
+def test_a_language_variant_beats_the_test_arms_of_the_fallback() -> None:
+    from inward.campaigns.models import Variant
+
+    choices = [
+        Variant(language="", arm="A", subject="a"),
+        Variant(language="", arm="B", subject="b"),
+        Variant(language="nl", subject="nl"),
+    ]
+    assert variant_for(choices, language="nl", persona_id=None, split_key="1:2").subject == "nl"
+    assert variant_for(choices, language="en", persona_id=None).arm == "A"

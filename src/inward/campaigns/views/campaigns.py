@@ -86,7 +86,11 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     touches = list(
         campaign.touches.select_related("channel", "condition_touch")
         .prefetch_related(Prefetch("comments", ApprovalComment.objects.select_related("author")))
-        .annotate(variant_count=Count("variants"))
+        .annotate(
+            variant_count=Count("variants"),
+            # Test versions (A, B, ...) of any language or persona: an A/B test.
+            arm_count=Count("variants__arm", filter=~Q(variants__arm=""), distinct=True),
+        )
         .order_by("position", "id")
     )
     context = {

@@ -149,6 +149,7 @@ def variant_edit(request: HttpRequest, slug: str, touch_id: int, variant_id: int
     initial = {
         "language": variant.language,
         "persona": variant.persona_id,
+        "arm": variant.arm,
         "subject": variant.subject,
         "body": variant.body,
     }
@@ -159,8 +160,8 @@ def variant_edit(request: HttpRequest, slug: str, touch_id: int, variant_id: int
 def variant_preview(request: HttpRequest, slug: str, touch_id: int) -> HttpResponse:
     """The preview and message check for the words being edited (htmx fragment)."""
     campaign = access_campaign_for_edit(request.user, slug)
-    access_touch(request.user, campaign, touch_id)
-    context = preview_context(request, campaign, request.POST)
+    touch = access_touch(request.user, campaign, touch_id)
+    context = preview_context(request, campaign, request.POST, touch=touch)
     return render(request, "campaigns/_preview.html", context)
 
 
@@ -226,7 +227,7 @@ def _variant_editor(
         "form": form,
         "languages": language_options(),
         "variables": ALLOWED_VARIABLES.items(),
-        **preview_context(request, campaign, data),
+        **preview_context(request, campaign, data, touch=touch),
     }
     return render(request, "campaigns/variant_form.html", context)
 
@@ -238,11 +239,16 @@ def _save_variant(
     """Save the words; an edit that changed language or persona replaces the old variant
     (both or neither: a refused removal undoes the save). It never overwrites the words
     of another existing variant."""
-    target = touch.variants.filter(language=cleaned["language"], persona=cleaned["persona"])
+    target = touch.variants.filter(
+        language=cleaned["language"], persona=cleaned["persona"], arm=cleaned.get("arm", "")
+    )
     if (variant is None or _moved(variant, cleaned)) and target.exists():
         raise CampaignError(
             "variant_exists",
-            _("This touch already has a message for that language and persona; edit it."),
+            _(
+                "This touch already has a message for that language, persona and test "
+                "version; edit it."
+            ),
             field="language",
         )
     services.variant_save(actor=actor(request), touch=touch, **cleaned)
@@ -251,11 +257,13 @@ def _save_variant(
 
 
 def _moved(variant: Variant, cleaned: dict[str, Any]) -> bool:
-    """Whether the edit gave the words another language or persona (a new variant)."""
+    """Whether the edit gave the words another language, persona or test version (a new
+    variant)."""
     persona = cleaned["persona"]
-    return (variant.language, variant.persona_id) != (
+    return (variant.language, variant.persona_id, variant.arm) != (
         cleaned["language"],
         persona.pk if persona is not None else None,
+        cleaned.get("arm", ""),
     )
 
 

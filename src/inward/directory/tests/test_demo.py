@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from inward.campaigns.models import Campaign
 from inward.directory.demo import demo_build
 from inward.directory.exporting import export_people_csv
 from inward.directory.models import Person
@@ -24,10 +25,16 @@ def _snapshot() -> list[tuple]:
     )  # fmt: skip
 
 
+def _start_over() -> None:
+    """Remove the demo: its finished campaign's outbox keeps people (PROTECT) first."""
+    Campaign.objects.all().delete()
+    Person.objects.all().delete()
+
+
 def test_the_same_seed_builds_the_same_company():
     demo_build(people=300, seed=5, today=TODAY)
     first = _snapshot()
-    Person.objects.all().delete()
+    _start_over()
 
     demo_build(people=300, seed=5, today=TODAY)
 
@@ -37,7 +44,7 @@ def test_the_same_seed_builds_the_same_company():
 def test_another_seed_builds_another_company():
     demo_build(people=300, seed=5, today=TODAY)
     first = _snapshot()
-    Person.objects.all().delete()
+    _start_over()
 
     demo_build(people=300, seed=6, today=TODAY)
 
@@ -77,3 +84,18 @@ def test_demo_data_exports(tmp_path):
 
     with (tmp_path / "demo.csv").open("w", newline="") as out:
         assert export_people_csv(out=out) == 50
+
+
+def test_it_builds_a_finished_campaign_with_results():
+    from inward.analytics.models import Attribution, RecipientFunnel
+    from inward.highlights.models import Highlight, Stakeholder
+
+    demo_build(people=300, seed=1, today=TODAY)
+
+    campaign = Campaign.objects.get(slug="leading-at-acme")
+    assert campaign.status == "completed"
+    stages = list(RecipientFunnel.objects.filter(campaign=campaign).values_list("stage", flat=True))
+    assert stages and {1, 2, 3, 4} <= set(stages)  # reached, engaged, acted and completed
+    assert Attribution.objects.filter(campaign=campaign).exists()
+    assert Highlight.objects.filter(campaign=campaign).count() == 2
+    assert Stakeholder.objects.count() == 2

@@ -30,7 +30,11 @@ BLOCKING_IMPACTS = ("serious", "critical")
 # axe can be injected, so the served HTML is checked for these instead.
 _CSP_BREAKERS = {
     "inline style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE),
-    "inline script": re.compile(r"<script(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE),
+    # json_script data (type="application/json") is not run, so the CSP allows it.
+    "inline script": re.compile(
+        r"<script(?![^>]*\bsrc\s*=)(?![^>]*\btype\s*=\s*[\"']application/json)[^>]*>",
+        re.IGNORECASE,
+    ),
     "event-handler attribute": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=\s*[\"']", re.IGNORECASE),
 }
 
@@ -64,7 +68,8 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     context.set_default_timeout(5_000)
     tab = context.new_page()
     _pending[tab] = []
-    tab.on("response", lambda response: _pending[tab].append(response))
+    # A response may still arrive while the context closes, after the page's list went.
+    tab.on("response", lambda response: _pending.get(tab, []).append(response))
     try:
         yield tab
     finally:

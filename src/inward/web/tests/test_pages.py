@@ -16,14 +16,15 @@ INLINE_STYLE = re.compile(r"\sstyle\s*=", re.I)
 
 
 def _plain_get_routes() -> list[str]:
-    """Every URL without parameters, except the API (tested apart) and actions."""
+    """Every URL without parameters, except the API and the xAPI learning record store
+    (each with its own credentials, tested apart) and actions."""
     routes: list[str] = []
 
     def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> None:
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
-                if not route.startswith("api/"):
+                if not route.startswith(("api/", "xapi/")):
                     walk(pattern.url_patterns, route)
             elif "<" not in route and not route.endswith(("logout/", "setlang/")):
                 routes.append("/" + route.lstrip("^").rstrip("$"))
@@ -83,6 +84,13 @@ def test_it_refuses_every_page_to_an_anonymous_visitor_except_sign_in(client: An
             continue
         assert response.status_code == 302, route
         assert response["Location"].startswith("/accounts/login/"), route
+
+
+def test_the_learning_record_store_asks_for_its_own_credentials(client: Any) -> None:
+    headers = {"X-Experience-API-Version": "1.0.3"}
+    assert client.get("/xapi/statements", headers=headers).status_code == 401
+    assert client.get("/xapi/activities/state", headers=headers).status_code == 401
+    assert client.get("/xapi/about").status_code == 200  # public, as the specification says
 
 
 def test_it_refuses_every_page_to_a_deactivated_user(client: Any, outsider_user: Any) -> None:

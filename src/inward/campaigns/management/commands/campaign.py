@@ -4,9 +4,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inward.accounts.models import Role, User
+from inward.analytics.report_types import FunnelReport
 from inward.campaigns import services
 from inward.campaigns.errors import CampaignError, CampaignFileError
 from inward.campaigns.files import campaign_apply_file
@@ -25,7 +27,8 @@ class Command(BaseCommand):
     help = (
         "Campaigns from the console: `inward campaign apply FILE.yaml`, "
         "`inward campaign launch SLUG [--approve] [--as USERNAME]`, "
-        "`inward campaign status SLUG [--json]`."
+        "`inward campaign status SLUG [--json]`, "
+        "`inward campaign funnel SLUG [--json] [--model first|last|linear] [--exact]`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +49,18 @@ class Command(BaseCommand):
         status = sub.add_parser("status", help="Delivery counts per state.")
         status.add_argument("slug")
         status.add_argument("--json", action="store_true", help="Print JSON.")
+        funnel = sub.add_parser(
+            "funnel",
+            help="The campaign's funnel, with counts under INWARD_MIN_GROUP_SIZE hidden "
+            "as on the results page (--exact: every count, as an admin sees them).",
+        )
+        funnel.add_argument("slug")
+        funnel.add_argument("--json", action="store_true", help="Print JSON (as the API).")
+        funnel.add_argument(
+            "--model", choices=["first", "last", "linear"], default="last",
+            help="Attribution model listed first (default: last).",
+        )  # fmt: skip
+        funnel.add_argument("--exact", action="store_true", help="Hide nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"handle_{options['action']}")
@@ -100,6 +115,21 @@ class Command(BaseCommand):
         for state, count in counts.items():
             self.stdout.write(f"  {state:<11}{count:>8}")
 
+    def handle_funnel(
+        self, *, slug: str, json: bool, model: str, exact: bool, **options: Any
+    ) -> None:
+        from inward.analytics.export import report_data
+        from inward.analytics.selectors import funnel_report
+
+        campaign = self._campaign(slug)
+        minimum = 1 if exact else settings.INWARD_MIN_GROUP_SIZE
+        report = funnel_report(campaign, minimum=minimum, model=model)
+        if json:
+            self.stdout.write(_dumps(report_data(report)))
+            return
+        for line in funnel_lines(report):
+            self.stdout.write(line)
+
     def _campaign(self, slug: str) -> Campaign:
         campaign = Campaign.objects.filter(slug=slug).first()
         if campaign is None:
@@ -111,6 +141,24 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no active user called {username}")
         return user
+
+
+def funnel_lines(report: FunnelReport) -> list[str]:
+    """The report as a console table: stages across, groups down; "-" is hidden."""
+    cut = "exact" if report.minimum_group_size == 1 else f"min {report.minimum_group_size}"
+    lines = [f"campaign {report.campaign_slug}: funnel ({cut})"]
+    header = "".join(f"{s.key:>11}" for s in report.stages)
+    for title, rows in [("", [report.total])] + [(b.label, b.rows) for b in report.breakdowns]:
+        lines.append(f"{title:<28}{header}" if title else f"{'':<28}{header}")
+        for row in rows:
+            cells = "".join(f"{'-' if c is None else c:>11}" for c in row.counts)
+            lines.append(f"  {row.label[:26]:<26}{cells}")
+    for item in report.learning[:1]:
+        lines.append(f"learning ({item.model} touch): {item.enrolled} enrolled, "
+                     f"{item.completed} completed")  # fmt: skip
+    for comparison in report.variants:
+        lines.append(f"{comparison.touch_name}: {comparison.verdict}")
+    return lines
 
 
 def _dumps(data: dict[str, Any]) -> str:

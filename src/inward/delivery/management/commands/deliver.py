@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, connection
 
+from inward.analytics.retention import analytics_housekeeping
+from inward.analytics.writer import writer
 from inward.delivery.outbox import deliveries_waiting
 from inward.delivery.scheduler import scheduler_tick
 from inward.delivery.sender import TransportPool, outbox_send_batch
@@ -29,6 +31,8 @@ WORKER_ID_LENGTH = 64
 NAME_LENGTH = 24
 # After an error, wait this long (doubling, up to the cap) before trying again.
 DB_PAUSE_SECONDS, DB_PAUSE_CAP = 0.5, 30.0
+# Analytics upkeep (event roll-up, funnel repair) runs this often in a long-running sender.
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 class Command(BaseCommand):
@@ -109,14 +113,19 @@ class DeliveryLoop:
         self._last_log = time.monotonic()
         self._logged = 0
         self._others_writing = False
+        self._last_housekeeping = time.monotonic()  # the first run an hour after start
         # Connections kept open while batches follow each other; closed when idle.
         self.transports = TransportPool()
 
     def run(self) -> int:
+        # DELIVERED events are written by a thread of their own, so sending never waits
+        # for them; what is queued is written before this returns.
+        writer.start()
         try:
             return self._run()
         finally:
             self.transports.close()
+            writer.stop()
 
     def _run(self) -> int:
         pause = DB_PAUSE_SECONDS
@@ -149,6 +158,7 @@ class DeliveryLoop:
 
     def step(self) -> bool:
         """One round; True when it did something (so the next round comes at once)."""
+        self._housekeeping()
         ticked = self._tick(force=False)
         claimed = outbox_send_batch(
             worker=self.worker,
@@ -180,6 +190,20 @@ class DeliveryLoop:
         for slug in report.completed:
             log.info("campaign %s completed", slug)
         return report.changed
+
+    def _housekeeping(self) -> None:
+        """Hourly (never with ``once``): roll up events past retention, repair funnel
+        stages; see ``analytics/retention.py``."""
+        if self.once or time.monotonic() - self._last_housekeeping < HOUSEKEEPING_SECONDS:
+            return
+        self._last_housekeeping = time.monotonic()
+        report = analytics_housekeeping()
+        if report.rollup.deleted or report.reached:
+            log.info(
+                "analytics: %d old events rolled up, %d recipients moved to reached",
+                report.rollup.deleted,
+                report.reached,
+            )
 
     def _progress(self, *, force: bool = False) -> None:
         now = time.monotonic()
