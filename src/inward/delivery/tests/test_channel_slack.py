@@ -73,6 +73,18 @@ def test_it_sends_a_direct_message_in_block_kit(slack_server: SlackServer) -> No
     assert slack_server.problems == []
 
 
+def test_the_notification_text_is_escaped_like_the_message(slack_server: SlackServer) -> None:
+    subject = "<!channel> Results & <https://evil.example.com|the intranet>"
+    send_all(slack_channel(slack_server), job(subject=subject), job(2, subject=""))
+
+    first, second = slack_server.posts
+    assert first["text"] == (
+        "&lt;!channel&gt; Results &amp; &lt;https://evil.example.com|the intranet&gt;"
+    )
+    assert first["blocks"][0]["text"] == {"type": "plain_text", "text": subject}
+    assert second["text"].startswith("Hi Emma")
+
+
 def test_it_looks_each_person_up_once_per_transport(slack_server: SlackServer) -> None:
     slack_server.users["finn@example.com"] = "U0FINN"
     send_all(slack_channel(slack_server), job(1), job(2), job(3, email="FINN@example.com"))

@@ -146,7 +146,9 @@ def slack_message(job: Job, *, channel: str) -> dict[str, Any]:
     """
     return {
         "channel": channel,
-        "text": job.subject or job.text[:SECTION_LIMIT],  # notifications and old clients
+        # Notifications and old clients show this as mrkdwn: escaped, so a subject with
+        # "<!channel>" or "<https://x|y>" in it is text, not a mention or a disguised link.
+        "text": mrkdwn_escape(job.subject or job.text[:SECTION_LIMIT]),
         "blocks": slack_blocks(job),
         "unfurl_links": False,
         "metadata": {
