@@ -154,6 +154,15 @@ def test_it_searches_and_filters_by_kind(admin_user: Any, client_as: Any) -> Non
     assert "No channel matches" in text(client.get("/channels/", {"q": "nothing"}))
 
 
+def test_its_pages_keep_the_search(admin_user: Any, client_as: Any) -> None:
+    for number in range(30):
+        make_channel("slack", name=f"Sales Slack {number:02}")
+    make_channel("email", name="All staff")
+    body = client_as(admin_user).get("/channels/", {"q": "sales", "kind": "slack"}).content
+    assert b'href="?q=sales&amp;kind=slack&amp;page=2">' in body
+    assert b"Page 1 of 2" in body
+
+
 # --- create and edit ---------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ keeps the stored value.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -55,7 +56,13 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     if kind in ChannelKind.values:
         channels = channels.filter(kind=kind)
     page = Paginator(channels, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": query, "kind": kind, "kinds": _kinds()}
+    context = {
+        "page": page,
+        "q": query,
+        "kind": kind,
+        "kinds": _kinds(),
+        "query_string": urlencode({"q": query, "kind": kind}),
+    }
     return render(request, "delivery/channel_list.html", context)
 
 
