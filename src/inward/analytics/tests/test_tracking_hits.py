@@ -28,6 +28,7 @@ from inward.delivery.tests.harness import shared_database
 from inward.delivery.tracking import click_token, open_token
 from inward.delivery.tracking_links import forget_all
 from inward.delivery.tracking_views import PIXEL
+from inward.web.management.commands.serve import close_server, run_in_thread
 
 BODY = "[Enrol](https://learn.example.com/course) or [read more](https://wiki.example.com/crm)."
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -78,13 +79,11 @@ def serving(tmp_path: Path, *, lean: bool = True) -> Iterator[Http]:
         hits.buffer.start()
         app = application if lean else django_application
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        run_in_thread(server)
         try:
             yield Http("127.0.0.1", server.effective_port)  # type: ignore[union-attr]
         finally:
-            server.close()
-            server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+            close_server(server)
             hits.buffer.stop()  # the flusher's connection is closed before the file goes
             _close_server_connections()
 

@@ -13,6 +13,7 @@ process writes the tracking hits it still holds before it exits.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import socket
@@ -103,7 +104,7 @@ class Command(BaseCommand):
                         child.process = self._start(child.command, child.fds)
         finally:
             if server is not None:
-                _close(server)
+                close_server(server)
                 self._flush_hits()
             for child in children.values():
                 if child.process.poll() is None:
@@ -131,14 +132,13 @@ class Command(BaseCommand):
         parent = os.getppid()
         sockets = [socket.socket(fileno=fd) for fd in fds]
         server: Any = create_server(application, sockets=sockets, threads=threads)
-        thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-        thread.start()
+        thread = run_in_thread(server)
         try:
             while not stop.wait(0.5):
                 if os.getppid() != parent or not thread.is_alive():
                     break
         finally:
-            _close(server)
+            close_server(server)
             self._flush_hits()
 
     def _flush_hits(self) -> None:
@@ -174,8 +174,7 @@ class Command(BaseCommand):
         from inward.wsgi import application
 
         server = create_server(application, host=host, port=port, threads=threads)
-        thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-        thread.start()
+        run_in_thread(server)
         return server
 
 
@@ -285,9 +284,27 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _close(server: Any) -> None:
+def run_in_thread(server: Any) -> threading.Thread:
+    """Run a waitress server's loop in a daemon thread until ``close_server``."""
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError as error:
+            # close_server closes the sockets from another thread; the loop's next select
+            # then finds a closed descriptor. That is the end asked for, not a failure.
+            if error.errno != errno.EBADF or not getattr(server, "inward_closing", False):
+                raise
+
+    thread = threading.Thread(target=run, name="waitress", daemon=True)
+    thread.start()
+    return thread
+
+
+def close_server(server: Any) -> None:
     """Stop taking connections, then let the requests under way finish (up to 5 s), so
     their hits are in the buffer before it is written."""
+    server.inward_closing = True
     server.close()
     dispatcher = getattr(server, "task_dispatcher", None)
     if dispatcher is not None:
