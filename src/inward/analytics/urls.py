@@ -11,5 +11,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/report/", views.campaign_report, name="report"),
     path("campaigns/<slug:slug>/report.pdf", views.campaign_report_pdf, name="report_pdf"),
     path("me/", views.my_data, name="my_data"),
+    path("me/data.json", views.my_data_download, name="my_data_download"),
     path("people/<int:person_id>/", views.person_data, name="person"),
+    path("people/<int:person_id>/data.json", views.person_data_download, name="person_download"),
 ]

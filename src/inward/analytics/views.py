@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,13 @@ from inward.analytics import charts
 from inward.analytics.access import access_campaign_analytics, analytics_minimum
 from inward.analytics.export import report_csv
 from inward.analytics.pdf import report_pdf
+from inward.analytics.person_record import (
+    person_deliveries,
+    person_record,
+    person_statements,
+    statement_summary,
+    statement_text,
+)
 from inward.analytics.report_types import FunnelReport
 from inward.analytics.selectors import funnel_report, person_events, person_funnels
 from inward.campaigns.models import Campaign
@@ -32,6 +40,7 @@ from inward.directory.selectors import person_for_user
 from inward.highlights.access import can_edit_highlights
 
 EVENTS_PER_PAGE = 100
+ROWS_PER_PAGE = 50
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], default: str) -> str:
@@ -182,13 +191,42 @@ def campaign_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _person_context(request: HttpRequest, person: Person) -> dict[str, Any]:
-    page = Paginator(person_events(person), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    events = _page(request, "page", person_events(person), EVENTS_PER_PAGE)
+    deliveries = _page(request, "messages", person_deliveries(person), ROWS_PER_PAGE)
+    records = _page(request, "records", person_statements(person), ROWS_PER_PAGE)
     return {
         "person": person,
-        "events": page,
+        "events": events,
+        "deliveries": deliveries,
+        "records": [
+            (record, statement_summary(record), statement_text(record)) for record in records
+        ],
+        "records_page": records,
         "funnels": person_funnels(person),
         "retention_days": settings.INWARD_EVENT_RETENTION_DAYS,
+        # Each list pages on its own; its links keep where the other lists are.
+        "events_query": _query_without(request, "page"),
+        "deliveries_query": _query_without(request, "messages"),
+        "records_query": _query_without(request, "records"),
     }
+
+
+def _page(request: HttpRequest, name: str, rows: QuerySet[Any], per_page: int) -> Page[Any]:
+    return Paginator(rows, per_page).get_page(request.GET.get(name))
+
+
+def _query_without(request: HttpRequest, name: str) -> str:
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+def _record_download(person: Person) -> HttpResponse:
+    response = JsonResponse(person_record(person), json_dumps_params={"ensure_ascii": False})
+    name = f"inward-data-{person.pk}-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
@@ -199,15 +237,33 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/my_data.html", context)
 
 
-@require_GET
-def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
-    """One person's engagement: admins only (and the person, who also has "My data").
-
-    Anyone else gets 403 before the person is looked up, so the answer does not say
-    whether the id exists."""
+def _person_for_admin_or_self(request: HttpRequest, person_id: int) -> Person:
+    """Admins, or the person: anyone else gets 403 before the person is looked up, so the
+    answer does not say whether the id exists."""
     own = person_for_user(request.user) if request.user.is_active else None
     access.require(access.is_admin(request.user) or (own is not None and own.pk == person_id))
     person = Person.objects.select_related("department", "site").filter(pk=person_id).first()
     if person is None:
         raise Http404
+    return person
+
+
+@require_GET
+def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One person's engagement: admins only (and the person, who also has "My data")."""
+    person = _person_for_admin_or_self(request, person_id)
     return render(request, "analytics/person_data.html", _person_context(request, person))
+
+
+@require_GET
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    """Everything on "My data", whole, as one JSON file."""
+    person = person_for_user(request.user) if request.user.is_active else None
+    if person is None:
+        raise Http404
+    return _record_download(person)
+
+
+@require_GET
+def person_data_download(request: HttpRequest, person_id: int) -> HttpResponse:
+    return _record_download(_person_for_admin_or_self(request, person_id))

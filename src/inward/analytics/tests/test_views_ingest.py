@@ -78,4 +78,4 @@ def test_enrolments_recorded_at_ingest_show_as_attributed_learning(
 
     mine = client_as(employee_user).get("/analytics/me/").content.decode()
     assert "Coach better" in mine and "Coaching skills" in mine
-    assert mine.count("<tr>") == 1 + 1 + 3, "header rows, one campaign, three events"
+    assert mine.count("<tr>") == 3 + 1 + 2 + 1, "3 header rows, 1 campaign, 2 events, 1 message"
