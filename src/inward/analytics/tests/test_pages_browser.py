@@ -8,14 +8,11 @@ import os
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from inward.accounts.models import Role
-from inward.analytics.tests.worlds import World, results_world
+from inward.analytics.tests.worlds import World, results_world, stored_statement
 from inward.web.tests.browser import check_page, make_user, sign_in
-from inward.xapi.clients import create_client
-from inward.xapi.models import Statement
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -124,27 +121,7 @@ def test_a_persons_record_shows_a_stored_statement_and_downloads_by_keyboard(
     page: Page, world: World
 ) -> None:
     person = world.sales[3]
-    client, _secret = create_client(name="Moodle")
-    now = timezone.now()
-    Statement.objects.create(
-        seq=1,
-        client=client,
-        stored=now,
-        timestamp=now,
-        verb_id="http://adlnet.gov/expapi/verbs/completed",
-        person=person,
-        data={
-            "actor": {"mbox": f"mailto:{person.email}"},
-            "verb": {
-                "id": "http://adlnet.gov/expapi/verbs/completed",
-                "display": {"en-US": "completed"},
-            },
-            "object": {
-                "id": "https://lms.example.com/7",
-                "definition": {"name": {"en": "Coaching"}},
-            },
-        },
-    )
+    stored_statement(person, "Coaching")
     sign_in(page, "ada")
     page.goto(f"/analytics/people/{person.pk}/")
     expect(page.get_by_role("heading", name="Messages")).to_be_visible()
@@ -155,7 +132,7 @@ def test_a_persons_record_shows_a_stored_statement_and_downloads_by_keyboard(
     show.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#records-heading ~ div pre").first).to_contain_text(
-        '"id": "https://lms.example.com/7"'
+        '"id": "https://lms.example.com/course/7"'
     )
     check_page(page)
     _shot(page, "analytics-person-record")

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
-from itertools import count
 from typing import Any
 
 import pytest
@@ -16,15 +14,11 @@ from django.utils import timezone
 
 from inward.analytics.models import EngagementEvent, EventKind, EventSource
 from inward.analytics.tests.ingest_fixtures import deliver
-from inward.analytics.tests.worlds import World, results_world
+from inward.analytics.tests.worlds import World, results_world, stored_statement
 from inward.delivery.models import Delivery, DeliveryStatus, SuppressReason
 from inward.directory.models import Person
-from inward.xapi.clients import create_client
-from inward.xapi.models import Statement
 
 pytestmark = pytest.mark.django_db
-
-_seq = count(1)
 
 
 @pytest.fixture
@@ -53,33 +47,6 @@ def _deliver(world: World, person: Person, generation: int) -> Delivery:
     )
 
 
-def _statement(person: Person | None, name: str, *, voided: bool = False) -> Statement:
-    client, _secret = create_client(name="Moodle")
-    now = timezone.now()
-    data = {
-        "id": str(uuid.uuid4()),
-        "actor": {"mbox": f"mailto:{person.email if person else 'someone@example.com'}"},
-        "verb": {
-            "id": "http://adlnet.gov/expapi/verbs/completed",
-            "display": {"en-US": "completed"},
-        },
-        "object": {
-            "id": "https://lms.example.com/course/7",
-            "definition": {"name": {"en-US": name}},
-        },
-    }
-    return Statement.objects.create(
-        seq=next(_seq),
-        client=client,
-        stored=now,
-        timestamp=now,
-        data=data,
-        verb_id=data["verb"]["id"],
-        voided=voided,
-        person=person,
-    )
-
-
 def test_an_employee_sees_the_messages_written_for_them(
     client_as: Any, employee_user: Any, world: World, emma: Person
 ) -> None:
@@ -100,9 +67,9 @@ def test_an_employee_sees_the_messages_written_for_them(
 def test_an_employee_sees_the_learning_records_about_them_as_stored(
     client_as: Any, employee_user: Any, emma: Person
 ) -> None:
-    _statement(emma, "Coaching <script>alert(1)</script>")
-    _statement(emma, "Old course", voided=True)
-    _statement(None, "Someone else's course")
+    stored_statement(emma, "Coaching <script>alert(1)</script>")
+    stored_statement(emma, "Old course", voided=True)
+    stored_statement(None, "Someone else's course")
 
     html = client_as(employee_user).get("/analytics/me/").content.decode()
     assert "2 records sent by learning systems" in html
@@ -149,8 +116,8 @@ def test_the_download_holds_everything_about_the_person_and_nobody_else(
     EngagementEvent.objects.create(
         occurred_at=timezone.now(), kind=EventKind.OPENED, source=EventSource.PIXEL, person=emma
     )
-    _statement(emma, "Coaching skills")
-    _statement(world.sales[0], "Not hers")
+    stored_statement(emma, "Coaching skills")
+    stored_statement(world.sales[0], "Not hers")
 
     response = client_as(employee_user).get("/analytics/me/data.json")
     assert response.status_code == 200

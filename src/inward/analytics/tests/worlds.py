@@ -4,7 +4,9 @@ the arrangement shared by the page tests and the browser tests."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
+from itertools import count
 
 from django.utils import timezone
 
@@ -13,6 +15,10 @@ from inward.campaigns.models import Campaign, CampaignStatus, Touch
 from inward.campaigns.tests.factories import make_campaign, make_channel, make_people, make_touch
 from inward.delivery.models import Delivery, DeliveryStatus
 from inward.directory.models import Person
+from inward.xapi.clients import create_client
+from inward.xapi.models import LrsClient, Statement
+
+_statement_seq = count(1)
 
 
 @dataclass
@@ -81,3 +87,32 @@ def results_world() -> World:
                 weight=1.0,
             )
     return World(campaign, touch, sales, finance)
+
+
+def stored_statement(
+    person: Person | None, name: str, *, voided: bool = False, lms: LrsClient | None = None
+) -> Statement:
+    """A "completed" statement about ``person`` and a course called ``name``, as the LRS
+    stores it, sent by ``lms`` (a new client called Moodle when not given)."""
+    client = lms or create_client(name="Moodle")[0]
+    now = timezone.now()
+    verb = "http://adlnet.gov/expapi/verbs/completed"
+    data = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": f"mailto:{person.email if person else 'someone@example.com'}"},
+        "verb": {"id": verb, "display": {"en-US": "completed"}},
+        "object": {
+            "id": "https://lms.example.com/course/7",
+            "definition": {"name": {"en-US": name}},
+        },
+    }
+    return Statement.objects.create(
+        seq=next(_statement_seq),
+        client=client,
+        stored=now,
+        timestamp=now,
+        data=data,
+        verb_id=verb,
+        voided=voided,
+        person=person,
+    )
