@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # The browser fixtures are session-wide: defined once here, so that one Playwright (one
 # event loop) serves every browser test module in a process.
@@ -17,6 +18,13 @@ from inward.web.tests.browser import browser, page  # noqa: F401
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # fixtures around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests share two cores with the other test process, a browser and servers: an
+# example that is slow there is not a failure (hypothesis's default deadline is 200 ms).
+settings.register_profile(
+    "inward", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("inward")
 
 _real_connect = socket.socket.connect
 
