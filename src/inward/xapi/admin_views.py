@@ -3,6 +3,7 @@ about people Inward could not find in the directory."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +27,9 @@ from inward.xapi.models import LrsClient, Statement
 
 PAGE_SIZE = 50
 SESSION_NEW_CLIENT = "lrs_new_client"
+# How long a new client's secret waits in the session for the page that shows it: the
+# redirect takes a moment; a secret nobody came for should not sit in the session table.
+NEW_SECRET_SECONDS = 300
 
 
 def _admin(request: HttpRequest) -> User:
@@ -50,6 +54,7 @@ def unmatched_statements(missing: str = "person") -> QuerySet[Statement]:
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
     _admin(request)
+    request.session.pop(SESSION_NEW_CLIENT, None)  # not shown by now: never shown
     clients = LrsClient.objects.annotate(statement_count=Count("statements")).order_by("name", "pk")
     unmatched_count = unmatched_statements().count()
     context = {"clients": clients, "unmatched_count": unmatched_count, "endpoint": lrs_endpoint()}
@@ -64,7 +69,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
         client, secret = create_client(name=form.cleaned_data["name"], created_by=user)
         # Shown on the next page, once: a reload there cannot show it again, and a reload
         # here cannot make a second client.
-        request.session[SESSION_NEW_CLIENT] = {"id": client.pk, "secret": secret}
+        request.session[SESSION_NEW_CLIENT] = {
+            "id": client.pk,
+            "secret": secret,
+            "until": time.time() + NEW_SECRET_SECONDS,
+        }
         return redirect("lrs_admin:client_created")
     return render(request, "xapi/client_form.html", {"form": form})
 
@@ -74,7 +83,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_created(request: HttpRequest) -> HttpResponse:
     _admin(request)
     new = request.session.pop(SESSION_NEW_CLIENT, None)
-    client = LrsClient.objects.filter(pk=new["id"]).first() if isinstance(new, dict) else None
+    fresh = isinstance(new, dict) and new.get("until", 0) > time.time()
+    client = LrsClient.objects.filter(pk=new["id"]).first() if fresh and new else None
     if client is None or not isinstance(new, dict):
         messages.info(request, _("A client's secret is shown only once, right after it is made."))
         return redirect("lrs_admin:client_list")

@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from inward.audit.models import AuditEntry
+from inward.xapi import admin_views
+from inward.xapi.admin_views import SESSION_NEW_CLIENT
 from inward.xapi.clients import create_client
 from inward.xapi.models import LrsClient
 
@@ -51,3 +53,19 @@ def test_the_secret_is_in_no_audit_entry_log_or_session(
     assert lms.secret_sha256 not in json.dumps(entries)
     for session in Session.objects.all():
         assert secret not in json.dumps(session.get_decoded())
+
+
+def test_a_secret_nobody_came_for_leaves_the_session(
+    admin_user: Any, client_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = client_as(admin_user)
+    web.post(reverse("lrs_admin:client_create"), {"name": "Moodle"})
+    assert SESSION_NEW_CLIENT in web.session
+    web.get(reverse("lrs_admin:client_list"))  # went elsewhere instead
+    assert SESSION_NEW_CLIENT not in web.session
+
+    monkeypatch.setattr(admin_views, "NEW_SECRET_SECONDS", -1)  # came too late
+    web.post(reverse("lrs_admin:client_create"), {"name": "Totara"})
+    late = web.get(reverse("lrs_admin:client_created"), follow=True)
+    assert "shown only once" in late.content.decode()
+    assert SESSION_NEW_CLIENT not in web.session
