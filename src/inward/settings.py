@@ -201,5 +201,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+    # fontTools (under fpdf2) logs some twenty INFO lines for every PDF it subsets a font for.
+    "loggers": {"django_tasks_db": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -2,29 +2,49 @@
 key breakdowns, attributed learning, A/B verdicts, when it was made and the minimum group
 size.
 
-fpdf2's core fonts (Helvetica) cover Latin-1 only, so every text goes through
-``latin1()``: Frisian and Dutch letters (ê, û, ô, ij) stay, typographic quotes and dashes
-become their plain forms, accented letters outside Latin-1 lose the accent, and anything
-else (emoji, other scripts) is dropped or becomes "?". Nothing raises on a campaign name.
+Text is set in DejaVu Sans (regular and bold), which ``make assets`` vendors from the npm
+registry into ``static/vendor/dejavu/`` (``FONT_DIR``); fpdf2 embeds only the glyphs a
+report uses, so a report is some 30 KB rather than the 1.4 MB of both files. Every character
+DejaVu has prints as itself: Latin with any accent (Łódź, İstanbul, Žluťoučký), Greek,
+Cyrillic, typographic quotes and dashes, "≥", "…". ``unicode_text()`` drops what it lacks
+(emoji, most CJK) together with invisible format characters (joiners, variation
+selectors), so "Launch 🚀" prints as "Launch".
+
+When the font files are missing (assets not built), the report falls back to fpdf2's core
+font Helvetica, logs one warning per PDF and sends every text through ``latin1()``:
+Latin-1 letters stay, typographic quotes and dashes become their plain forms, other
+accented letters lose the accent, and anything else is dropped or becomes "?".
+
+Nothing raises on a campaign name.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Set
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 from fpdf.table import Table
 
 from inward.analytics import charts
 from inward.analytics.report_types import Count, FunnelReport, FunnelRow, StageInfo
 from inward.campaigns.models import Campaign
+
+logger = logging.getLogger(__name__)
+
+# Rebuilt by `make assets` (scripts/vendor-assets.sh); read when a PDF is made, so a test can
+# point it at a directory without the font.
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "dejavu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 _PLAIN = {
     "\u2018": "'",
@@ -55,6 +75,9 @@ _PLAIN = {
 # as emoji ("Launch 🚀" prints as "Launch").
 _DROPPED_CATEGORIES = {"Mn", "Me", "Cf", "So", "Sk", "Cs", "Co"}
 _SPACES = re.compile(r" {2,}")
+# Never printed, even where DejaVu has a glyph for them: control and format characters
+# (joiners, bidi marks, soft hyphens), unassigned, private-use and surrogate code points.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs"}
 
 BAR_WIDTH = 110.0  # mm for the whole audience
 INK = (33, 37, 41)
@@ -84,6 +107,27 @@ def latin1(text: str) -> str:
     return _SPACES.sub(" ", "".join(out)).strip(" ")
 
 
+def unicode_text(text: str, charset: Set[int]) -> str:
+    """``text`` in the characters of ``charset`` (the code points DejaVu Sans has in both
+    weights), composed (NFC); line breaks stay, other breaks and spaces the font lacks
+    become a space, and what it cannot print is dropped (see the module docstring)."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        if char == "\n":
+            out.append(char)
+        elif char.isspace() and (ord(char) not in charset or unicodedata.category(char) != "Zs"):
+            out.append(" ")
+        elif ord(char) in charset and not _invisible(char):
+            out.append(char)
+    return _SPACES.sub(" ", "".join(out)).strip(" ")
+
+
+def _invisible(char: str) -> bool:
+    code = ord(char)
+    variation_selector = 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+    return variation_selector or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
 def _fold(char: str) -> str:
     """A letter outside Latin-1 without its accents ("ő" → "o"), else "?"."""
     base = "".join(
@@ -95,21 +139,53 @@ def _fold(char: str) -> str:
 
 
 class _ReportPdf(FPDF):
-    footer_text = ""
+    """An A4 report set in DejaVu Sans from ``font_dir``, or in Helvetica without it."""
+
+    def __init__(self, font_dir: Path) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = ""
+        self.charset = _add_dejavu(self, font_dir)
+        self.family = "Helvetica" if self.charset is None else "DejaVu"
+
+    def use_font(self, size: float, *, bold: bool = False) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+
+    def printable(self, text: str) -> str:
+        """``text`` as this PDF's font can print it."""
+        return latin1(text) if self.charset is None else unicode_text(text, self.charset)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
+        self.use_font(8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, latin1(self.footer_text), align="L")
+        self.cell(0, 5, self.printable(self.footer_text), align="L")
         self.cell(0, 5, str(self.page_no()), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _add_dejavu(pdf: _ReportPdf, font_dir: Path) -> frozenset[int] | None:
+    """Registers DejaVu Sans with ``pdf`` and returns the code points both weights have;
+    None, with a warning, when the font files are missing."""
+    paths = {style: font_dir / name for style, name in _FONT_FILES.items()}
+    if not all(path.is_file() for path in paths.values()):
+        logger.warning(
+            "DejaVu Sans not found in %s (run `make assets`): the PDF report prints Latin-1 only",
+            font_dir,
+        )
+        return None
+    charsets = []
+    for style, path in paths.items():
+        pdf.add_font("DejaVu", style, path)
+        font = pdf.fonts[f"dejavu{style}"]
+        assert isinstance(font, TTFFont)
+        charsets.append(frozenset(font.cmap))
+    return frozenset.intersection(*charsets)
 
 
 def report_pdf(campaign: Campaign, report: FunnelReport, *, compress: bool = True) -> bytes:
     """The report as PDF bytes. ``compress=False`` leaves the page text readable (tests)."""
-    pdf = _ReportPdf(orientation="P", unit="mm", format="A4")
+    pdf = _ReportPdf(FONT_DIR)
     pdf.set_compression(compress)
-    pdf.set_title(latin1(f"{report.campaign_name} - {_('Campaign results')}"))
+    pdf.set_title(pdf.printable(f"{report.campaign_name} - {_('Campaign results')}"))
     pdf.set_creator("Inward")
     generated = date_format(timezone.localtime(report.generated_at), "j M Y H:i")
     pdf.footer_text = _("Inward · %(name)s · made %(when)s") % {
@@ -132,37 +208,37 @@ def report_pdf(campaign: Campaign, report: FunnelReport, *, compress: bool = Tru
     return bytes(pdf.output())
 
 
-def _heading(pdf: FPDF, text: str) -> None:
+def _heading(pdf: _ReportPdf, text: str) -> None:
     if pdf.get_y() > 250:
         pdf.add_page()
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 13)
+    pdf.use_font(13, bold=True)
     pdf.set_text_color(*INK)
-    pdf.cell(0, 8, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, pdf.printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _text(pdf: FPDF, text: str, *, size: int = 10, color: tuple[int, int, int] = INK) -> None:
-    pdf.set_font("Helvetica", "", size)
+def _text(pdf: _ReportPdf, text: str, *, size: int = 10, color: tuple[int, int, int] = INK) -> None:
+    pdf.use_font(size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, 5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5, pdf.printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _title(pdf: FPDF, report: FunnelReport, generated: str) -> None:
-    pdf.set_font("Helvetica", "B", 20)
+def _title(pdf: _ReportPdf, report: FunnelReport, generated: str) -> None:
+    pdf.use_font(20, bold=True)
     pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 9, latin1(report.campaign_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, pdf.printable(report.campaign_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _text(pdf, _("Campaign results · made %(when)s") % {"when": generated}, color=MUTED)
     pdf.ln(2)
 
 
-def _facts(pdf: FPDF, facts: list[tuple[str, str]]) -> None:
+def _facts(pdf: _ReportPdf, facts: list[tuple[str, str]]) -> None:
     for label, value in facts:
-        pdf.set_font("Helvetica", "B", 10)
+        pdf.use_font(10, bold=True)
         pdf.set_text_color(*MUTED)
-        pdf.cell(45, 6, latin1(label))
-        pdf.set_font("Helvetica", "", 10)
+        pdf.cell(45, 6, pdf.printable(label))
+        pdf.use_font(10)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 6, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, pdf.printable(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _count(count: Count, minimum: int) -> str:
@@ -176,7 +252,7 @@ def _amount(value: float | None, minimum: int) -> str:
     return number_format(value, 1 if value % 1 else 0, force_grouping=True)
 
 
-def _funnel(pdf: FPDF, report: FunnelReport) -> None:
+def _funnel(pdf: _ReportPdf, report: FunnelReport) -> None:
     """One bar per stage, its length the share of the audience; hidden stages get no bar."""
     _heading(pdf, _("Funnel"))
     cells = charts.table_row(report.total, report.stages).cells
@@ -185,9 +261,9 @@ def _funnel(pdf: FPDF, report: FunnelReport) -> None:
         return
     for cell in cells:
         y = pdf.get_y()
-        pdf.set_font("Helvetica", "", 10)
+        pdf.use_font(10)
         pdf.set_text_color(*INK)
-        pdf.cell(35, 7, latin1(cell.stage.label))
+        pdf.cell(35, 7, pdf.printable(cell.stage.label))
         pdf.set_fill_color(*RULE)
         pdf.rect(pdf.l_margin + 35, y + 1.5, BAR_WIDTH, 4, style="F")
         if cell.percent is not None:
@@ -206,7 +282,7 @@ def _funnel(pdf: FPDF, report: FunnelReport) -> None:
         )
 
 
-def _table(pdf: FPDF, widths: tuple[float, ...]) -> AbstractContextManager[Table]:
+def _table(pdf: _ReportPdf, widths: tuple[float, ...]) -> AbstractContextManager[Table]:
     """A table in the report's style: a shaded bold header row, thin lines between rows,
     the first column left-aligned and the numbers right-aligned."""
     pdf.set_draw_color(*RULE)
@@ -221,24 +297,24 @@ def _table(pdf: FPDF, widths: tuple[float, ...]) -> AbstractContextManager[Table
     )
 
 
-def _stage_table(pdf: FPDF, rows: list[FunnelRow], report: FunnelReport) -> None:
+def _stage_table(pdf: _ReportPdf, rows: list[FunnelRow], report: FunnelReport) -> None:
     stages: list[StageInfo] = report.stages
     label_width = 190 - 22 * len(stages)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.use_font(9)
     pdf.set_text_color(*INK)
     with _table(pdf, (label_width, *(22,) * len(stages))) as table:
         header = table.row()
         header.cell("")
         for stage in stages:
-            header.cell(latin1(stage.label))
+            header.cell(pdf.printable(stage.label))
         for row in rows:
             line = table.row()
-            line.cell(latin1(row.label or _("Everyone")))
+            line.cell(pdf.printable(row.label or _("Everyone")))
             for count in row.counts:
                 line.cell(_count(count, report.minimum_group_size))
 
 
-def _learning(pdf: FPDF, report: FunnelReport) -> None:
+def _learning(pdf: _ReportPdf, report: FunnelReport) -> None:
     learning = charts.learning_for(report, "last") or (
         report.learning[0] if report.learning else None
     )
@@ -257,42 +333,44 @@ def _learning(pdf: FPDF, report: FunnelReport) -> None:
         },
     )
     if learning.by_touch:
-        pdf.set_font("Helvetica", "", 9)
+        pdf.use_font(9)
         with _table(pdf, (110, 40, 40)) as table:
             header = table.row()
             for text in (_("Touch"), _("Enrolled"), _("Completed")):
-                header.cell(latin1(text))
+                header.cell(pdf.printable(text))
             for name, enrolled, completed in learning.by_touch:
                 line = table.row()
-                line.cell(latin1(name))
+                line.cell(pdf.printable(name))
                 line.cell(_amount(enrolled, report.minimum_group_size))
                 line.cell(_amount(completed, report.minimum_group_size))
 
 
-def _variants(pdf: FPDF, report: FunnelReport) -> None:
+def _variants(pdf: _ReportPdf, report: FunnelReport) -> None:
     if not report.variants:
         return
     _heading(pdf, _("Variant comparisons"))
     for comparison in report.variants:
-        pdf.set_font("Helvetica", "B", 10)
+        pdf.use_font(10, bold=True)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 6, latin1(comparison.touch_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            0, 6, pdf.printable(comparison.touch_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         _text(pdf, comparison.verdict)
-        pdf.set_font("Helvetica", "", 9)
+        pdf.use_font(9)
         with _table(pdf, (85, 35, 35, 35)) as table:
             header = table.row()
             for text in (_("Variant"), _("Reached"), _("Engaged"), _("Rate")):
-                header.cell(latin1(text))
+                header.cell(pdf.printable(text))
             for variant in comparison.variants:
                 line = table.row()
-                line.cell(latin1(variant.label))
+                line.cell(pdf.printable(variant.label))
                 line.cell(_count(variant.reached, report.minimum_group_size))
                 line.cell(_count(variant.engaged, report.minimum_group_size))
                 line.cell("-" if variant.rate is None else f"{100 * variant.rate:.1f}%")
         pdf.ln(2)
 
 
-def _privacy_note(pdf: FPDF, report: FunnelReport) -> None:
+def _privacy_note(pdf: _ReportPdf, report: FunnelReport) -> None:
     pdf.ln(1)
     if report.minimum_group_size > 1:
         note = _(
