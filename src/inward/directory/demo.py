@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from inward.directory.importing import DEFAULT_COLUMNS, import_people
 
@@ -101,7 +102,7 @@ def demo_build(
     """
     if people < 1:
         raise ValueError("people must be at least 1")
-    today = today or dt.date.today()
+    today = today or timezone.localdate()  # the date the app shows, not the system's
     with tempfile.TemporaryFile() as source:
         _write_csv(source, _Generator(people=people, seed=seed, today=today).rows())
         source.seek(0)

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from inward.accounts.models import Role
 from inward.analytics.tests.worlds import World, results_world, stored_statement
-from inward.web.tests.browser import check_page, make_user, sign_in
+from inward.web.tests.browser import TIMEOUT_MS, check_page, make_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -82,7 +82,7 @@ def test_the_charts_draw_under_the_real_content_security_policy(
     browser: Browser, live_server: Any, world: World
 ) -> None:
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     blocked: list[str] = []
 

@@ -242,8 +242,11 @@ def test_it_approves_the_campaign_when_two_owners_approve_the_last_touches_at_on
 
 
 def _wait_for_lock_waits(count: int) -> None:
+    # Two threads must connect and get as far as the lock: on a busy CI machine that can
+    # take more than a few seconds, so the wait is long (it ends as soon as both wait).
+    deadline = time.monotonic() + 60
     with connection.cursor() as cursor:
-        for _ in range(200):
+        while time.monotonic() < deadline:
             # Inside a transaction the activity view is read once and kept: read it anew.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(

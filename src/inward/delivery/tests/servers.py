@@ -285,7 +285,7 @@ class SmtpServer:
             received = list(self.received)
         return collections.Counter(item.message_id for item in received)
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         """Block until at least ``count`` messages arrived (or fail after ``timeout``)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -67,9 +67,10 @@ def test_once_writes_due_touches_sends_them_and_stops() -> None:
 def test_once_returns_at_once_when_nothing_is_due() -> None:
     started = time.monotonic()
 
-    call_command("deliver", "--once", "--interval", "5", stdout=StringIO())
+    # A long interval, so that a busy machine's slow pass is never mistaken for a sleep.
+    call_command("deliver", "--once", "--interval", "30", stdout=StringIO())
 
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +120,7 @@ def _wait_for_healthz(port: int, timeout: float = 60) -> None:
     raise AssertionError("inward serve never answered")
 
 
-def _deliver_child(pid: int, *, not_pid: int = 0, timeout: float = 10) -> int:
+def _deliver_child(pid: int, *, not_pid: int = 0, timeout: float = 30) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [c for c, args in _children(pid).items() if " deliver " in f"{args} "]

@@ -312,13 +312,16 @@ def test_it_shows_a_campaigns_progress_per_touch(smtp_server: SmtpServer) -> Non
 def test_a_slow_provider_keeps_the_lease_on_the_rest_of_its_batch(
     settings: Any, tmp_path: Path
 ) -> None:
-    settings.INWARD_SEND_LEASE_SECONDS = 1
+    # A lease of 2 s is renewed after 1 s; each message takes 0.5 s. The slow worker's lease
+    # has about 1.5 s to spare when the other worker looks (so a busy machine's stall does
+    # not end it), while the first lease, unrenewed, would have run out 0.5 s before.
+    settings.INWARD_SEND_LEASE_SECONDS = 2
     make_people(6)
     taken: list[list[int]] = []
 
     def slow_and_watched(count: int) -> None:
-        time.sleep(0.3)
-        if count == 5:  # 1.5 s in: past the first lease; another worker tries its luck
+        time.sleep(0.5)
+        if count == 5:  # 2.5 s in: past the first lease; another worker tries its luck
             taken.append(deliveries_claim(worker="other", limit=10))
             connection.close()
 

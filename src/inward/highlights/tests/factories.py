@@ -57,6 +57,16 @@ def make_highlight(kind: str = HighlightKind.NUMBER, **fields: Any) -> Highlight
     return Highlight.objects.create(kind=kind, **fields)
 
 
+def local_days_ago(days: int, *, now: dt.datetime | None = None) -> dt.datetime:
+    """Noon (local time) ``days`` calendar days before ``now``'s local date.
+
+    Days silent are counted in local calendar days; ``now - timedelta(days=n)`` is n ± 1
+    local days back when a DST change lies in between and the hour is near midnight.
+    """
+    day = timezone.localdate(now or timezone.now()) - dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
 def make_stakeholder(
     *, added_days_ago: int = 0, now: dt.datetime | None = None, **fields: Any
 ) -> Stakeholder:
@@ -65,7 +75,7 @@ def make_stakeholder(
     fields.setdefault("email", f"stakeholder{n}@example.com")
     stakeholder = Stakeholder.objects.create(**fields)
     if added_days_ago:
-        created = (now or timezone.now()) - dt.timedelta(days=added_days_ago)
+        created = local_days_ago(added_days_ago, now=now)
         Stakeholder.objects.filter(pk=stakeholder.pk).update(created_at=created)
         stakeholder.refresh_from_db()
     return stakeholder

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from inward.highlights.models import RecipientStatus, StakeholderContact
 from inward.highlights.selectors import overdue_stakeholders, stakeholder_status
-from inward.highlights.tests.factories import make_receipt, make_stakeholder
+from inward.highlights.tests.factories import local_days_ago, make_receipt, make_stakeholder
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_the_home_page_warning_names_overdue_stakeholders_with_links(
     manager_user: object,
 ) -> None:
     anna = make_stakeholder(name="Anna", cadence_days=30, added_days_ago=200)
-    make_receipt(anna, sent_at=timezone.now() - dt.timedelta(days=45))
+    make_receipt(anna, sent_at=local_days_ago(45))
 
     html = render_warning(manager_user)
 

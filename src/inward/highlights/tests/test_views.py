@@ -25,6 +25,7 @@ from inward.highlights.models import (
 )
 from inward.highlights.tests.factories import (
     jpeg_bytes,
+    local_days_ago,
     make_digest,
     make_highlight,
     make_receipt,
@@ -275,7 +276,7 @@ def test_the_stakeholder_list_puts_the_most_overdue_first_and_can_sort_by_name(
 ) -> None:
     for name, days in (("Anna", 45), ("Bram", 5), ("Cees", 90)):
         person = make_stakeholder(name=name, cadence_days=30, added_days_ago=200)
-        make_receipt(person, sent_at=timezone.now() - dt.timedelta(days=days))
+        make_receipt(person, sent_at=local_days_ago(days))
     client = client_as(manager_user)
 
     by_overdue = client.get(reverse("highlights:stakeholders")).text

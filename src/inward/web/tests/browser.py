@@ -23,6 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# How long a page, an action or an expect() may take. CI shares two cores between two test
+# processes, chromium and the live servers: 5 s (Playwright's default) is not always enough
+# there, while a page that never appears still fails.
+TIMEOUT_MS = 20_000
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -44,6 +48,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         # A missing browser fails the run: the browser tests are part of `make test`.
         pytest.fail(f"{CHROMIUM} is not installed: run `apt-get install chromium` (or .ci/run)")
+    expect.set_options(timeout=TIMEOUT_MS)
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     try:
@@ -65,7 +70,7 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(
         bypass_csp=True, base_url=live_server.url, reduced_motion="reduce"
     )
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     _pending[tab] = []
     # A response may still arrive while the context closes, after the page's list went.
