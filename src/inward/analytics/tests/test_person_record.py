@@ -59,7 +59,7 @@ def test_an_employee_sees_the_messages_written_for_them(
     _deliver(world, world.sales[0], 7)  # someone else's
 
     html = client_as(employee_user).get("/analytics/me/").content.decode()
-    assert "2 messages written for this person, sent or not" in html
+    assert "2 messages written for you, sent or not" in html
     assert "Suppressed: Weekly contact limit reached" in html
     assert html.count("<td>Welcome") == 2 and "Company e-mail" in html
 
@@ -86,8 +86,17 @@ def test_the_empty_sections_say_there_is_nothing(
     client_as: Any, employee_user: Any, emma: Person
 ) -> None:
     html = client_as(employee_user).get("/analytics/me/").content.decode()
+    assert "No message has been written for you yet." in html
+    assert "No learning system has sent a record about you." in html
+    assert "this person" not in html
+
+
+def test_the_admins_view_speaks_of_the_person_not_to_them(
+    client_as: Any, admin_user: Any, emma: Person
+) -> None:
+    html = client_as(admin_user).get(f"/analytics/people/{emma.pk}/").content.decode()
     assert "No message has been written for this person." in html
-    assert "No learning system has sent a record about this person." in html
+    assert "you got" not in html and "about you" not in html
 
 
 def test_each_list_pages_on_its_own_and_keeps_the_others_place(
