@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from inward.analytics.models import Attribution, AttributionModel, EventKind, RecipientFunnel
@@ -115,14 +116,30 @@ def partition_groups(campaign: Campaign, dimension: str) -> list[Group]:
     for row in rows:
         key = row[column]
         known = key not in (None, "")
+        label = str(row[label_column]) if known else _("Not known")
+        if known and dimension == "language":
+            label = language_name(label)
         groups.append(
             Group(
                 key=str(key) if known else "unknown",
-                label=str(row[label_column]) if known else _("Not known"),
+                label=label,
                 counts=[row[f"s{k}"] for k in STAGES],
             )
         )
     return groups
+
+
+def language_name(code: str) -> str:
+    """A language code's name in the viewer's language ("nl" is "Dutch" to an English
+    reader, "Nederlands" to a Dutch one); the code itself when Django does not know it."""
+    try:
+        info = get_language_info(code)
+    except KeyError:
+        try:
+            info = get_language_info(code.split("-")[0].split("_")[0].lower())
+        except KeyError:
+            return code
+    return str(info["name_translated"])
 
 
 Touches = list[tuple[int, str, str, int, str]]  # id, name, stage, channel id, channel name
@@ -139,15 +156,21 @@ def campaign_touches(campaign: Campaign) -> Touches:
 
 # Up to this many touches, one query gives every person's touches as a bit mask.
 MASK_BITS = 62
-Profile = list[tuple[int, int, int | None, int]]  # touches, sent touches, stage, people
+# touches, sent touches, engaged touches, campaign stage, people
+Profile = list[tuple[int, int, int, int | None, int]]
+
+# A delivery someone engaged with: opened (a feed read sets ``opened_at`` too, and an
+# acknowledgement is a read first) or clicked. Both are set when the event is recorded.
+_SENT = "d.status = %s"
+_ENGAGED = "d.status = %s AND (d.opened_at IS NOT NULL OR d.clicked_at IS NOT NULL)"
 
 
 def touch_profile(campaign: Campaign, touches: Touches) -> Profile | None:
-    """How many people got which touches, had which of them sent, and are at which
-    campaign stage: one aggregate over the campaign's first sends (generation 0:
-    calendar updates go to the same people again). Touch ``i`` is bit ``i``. The touch,
-    journey-stage and channel breakdowns are all read from it. None beyond ``MASK_BITS``
-    touches."""
+    """How many people got which touches, had which of them sent, engaged with which of
+    them, and are at which campaign stage: one aggregate over the campaign's first sends
+    (generation 0: calendar updates go to the same people again). Touch ``i`` is bit
+    ``i``. The touch, journey-stage and channel breakdowns are all read from it. None
+    beyond ``MASK_BITS`` touches."""
     if not touches or len(touches) > MASK_BITS:
         return None
     ids = [t[0] for t in touches]
@@ -155,30 +178,55 @@ def touch_profile(campaign: Campaign, touches: Touches) -> Profile | None:
     bit += " ELSE 0 END"
     marks = ", ".join(["%s"] * len(ids))
     query = f"""
-        SELECT m.touches, m.sent, f.stage, COUNT(*)
+        SELECT m.touches, m.sent, m.engaged, f.stage, COUNT(*)
           FROM (SELECT d.person_id, SUM({bit}) AS touches,
-                       SUM(CASE WHEN d.status = %s THEN {bit} ELSE 0 END) AS sent
+                       SUM(CASE WHEN {_SENT} THEN {bit} ELSE 0 END) AS sent,
+                       SUM(CASE WHEN {_ENGAGED} THEN {bit} ELSE 0 END) AS engaged
                   FROM delivery_delivery d
                  WHERE d.touch_id IN ({marks}) AND d.generation = 0
                    AND d.person_id IS NOT NULL
                  GROUP BY d.person_id) m
           LEFT JOIN analytics_recipientfunnel f
             ON f.campaign_id = %s AND f.person_id = m.person_id
-         GROUP BY m.touches, m.sent, f.stage
+         GROUP BY m.touches, m.sent, m.engaged, f.stage
     """  # noqa: S608 - only placeholders and powers of two are formatted in
-    params: list[Any] = [*ids, DeliveryStatus.SENT, *ids, *ids, campaign.pk]
+    sent = DeliveryStatus.SENT
+    params: list[Any] = [*ids, sent, *ids, sent, *ids, *ids, campaign.pk]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return [(int(t), int(s), stage, int(n)) for t, s, stage, n in cursor.fetchall()]
+        return [(int(t), int(s), int(e), stage, int(n)) for t, s, e, stage, n in cursor.fetchall()]
+
+
+DELIVERY_NOTES: dict[str, Callable[[], str]] = {
+    "touch": lambda: _(
+        "Each row counts the people who got that touch: reached means it was sent to them, "
+        "engaged means they opened, read or clicked it, and acted, completed and advocated "
+        "count those who engaged with it and went that far in the campaign."
+    ),
+    "stage": lambda: _(
+        "Each row counts the people who got a touch of that journey stage: reached means "
+        "one was sent to them, engaged means they opened, read or clicked one, and acted, "
+        "completed and advocated count those who engaged with one and went that far in "
+        "the campaign."
+    ),
+    "channel": lambda: _(
+        "Each row counts the people who got a message on that channel: reached means one "
+        "was sent to them, engaged means they opened, read or clicked one, and acted, "
+        "completed and advocated count those who engaged with one and went that far in "
+        "the campaign."
+    ),
+}
 
 
 def delivery_groups(
     campaign: Campaign, dimension: str, touches: Touches, profile: Profile | None = None
 ) -> list[Group]:
     """People with a delivery of the campaign grouped by touch, touch stage or channel:
-    audience = with a delivery in the group, reached = with a sent one, further stages =
-    reached in the group and that far in the campaign. Each person once per group. Read
-    from ``profile`` when given, else one aggregate query of its own."""
+    audience = with a delivery in the group, reached = with a sent one, engaged = who
+    opened, read or clicked a sent one, acted, completed and advocated = engaged in the
+    group and that far in the campaign. Each person once per group, and each stage a
+    subset of the one before. Read from ``profile`` when given, else one aggregate query
+    of its own."""
     if not touches:
         return []
     labels = dict(Stage.choices)
@@ -201,6 +249,18 @@ def delivery_groups(
     return [Group(key, names[key], counted[key]) for key in names if key in counted]
 
 
+def _group_row(row: list[int], sent: bool, engaged: bool, stage: int | None, n: int) -> None:
+    """Count ``n`` people of one group: everyone in the audience, the sent ones reached,
+    the engaged (and sent) ones engaged and as far as they went in the campaign."""
+    row[0] += n
+    if not sent:
+        return
+    row[1] += n
+    if engaged:
+        for k in range(2, max(2, stage or 0) + 1):
+            row[k] += n
+
+
 def _from_profile(profile: Profile, key_of_bit: list[str]) -> dict[str, list[int]]:
     masks: dict[str, int] = defaultdict(int)
     for i, key in enumerate(key_of_bit):
@@ -208,12 +268,9 @@ def _from_profile(profile: Profile, key_of_bit: list[str]) -> dict[str, list[int
     counts: dict[str, list[int]] = {}
     for key, mask in masks.items():
         row = [0] * len(STAGES)
-        for touched, sent, stage, n in profile:
+        for touched, sent, engaged, stage, n in profile:
             if touched & mask:
-                row[0] += n
-            if sent & mask:
-                for k in range(1, max(1, stage or 0) + 1):
-                    row[k] += n
+                _group_row(row, bool(sent & mask), bool(engaged & sent & mask), stage, n)
         if row[0]:
             counts[key] = row
     return counts
@@ -221,45 +278,47 @@ def _from_profile(profile: Profile, key_of_bit: list[str]) -> dict[str, list[int
 
 def _per_touch(touch_ids: list[int], campaign_id: int) -> dict[str, list[int]]:
     marks = ", ".join(["%s"] * len(touch_ids))
+    sent = f"CASE WHEN {_SENT} THEN 1 ELSE 0 END"
+    engaged = f"CASE WHEN {_ENGAGED} THEN 1 ELSE 0 END"
+    status = DeliveryStatus.SENT
     return _cumulate(
-        f"""SELECT d.touch_id, CASE WHEN d.status = %s THEN 1 ELSE 0 END, f.stage, COUNT(*)
+        f"""SELECT d.touch_id, {sent}, {engaged}, f.stage, COUNT(*)
               FROM delivery_delivery d
               LEFT JOIN analytics_recipientfunnel f
                 ON f.campaign_id = %s AND f.person_id = d.person_id
              WHERE d.touch_id IN ({marks}) AND d.generation = 0 AND d.person_id IS NOT NULL
-             GROUP BY d.touch_id, CASE WHEN d.status = %s THEN 1 ELSE 0 END, f.stage""",  # noqa: S608
-        [DeliveryStatus.SENT, campaign_id, *touch_ids, DeliveryStatus.SENT],
+             GROUP BY d.touch_id, {sent}, {engaged}, f.stage""",  # noqa: S608
+        [status, status, campaign_id, *touch_ids, status, status],
     )
 
 
 def _per_person_group(column: str, campaign_id: int) -> dict[str, list[int]]:
     """Each person once per group (they may have several touches in one stage or on one
     channel): a per-person aggregate first, then the counts."""
+    status = DeliveryStatus.SENT
     return _cumulate(
-        f"""SELECT g.key, g.sent, f.stage, COUNT(*)
+        f"""SELECT g.key, g.sent, g.engaged, f.stage, COUNT(*)
               FROM (SELECT {column} AS key, d.person_id,
-                           MAX(CASE WHEN d.status = %s THEN 1 ELSE 0 END) AS sent
+                           MAX(CASE WHEN {_SENT} THEN 1 ELSE 0 END) AS sent,
+                           MAX(CASE WHEN {_ENGAGED} THEN 1 ELSE 0 END) AS engaged
                       FROM delivery_delivery d JOIN campaigns_touch t ON t.id = d.touch_id
                      WHERE t.campaign_id = %s AND d.generation = 0 AND d.person_id IS NOT NULL
                      GROUP BY {column}, d.person_id) g
               LEFT JOIN analytics_recipientfunnel f
                 ON f.campaign_id = %s AND f.person_id = g.person_id
-             GROUP BY g.key, g.sent, f.stage""",  # noqa: S608
-        [DeliveryStatus.SENT, campaign_id, campaign_id],
+             GROUP BY g.key, g.sent, g.engaged, f.stage""",  # noqa: S608
+        [status, status, campaign_id, campaign_id],
     )
 
 
 def _cumulate(query: str, params: list[Any]) -> dict[str, list[int]]:
-    """Lines of (group, sent 0/1, campaign stage or NULL, count) as funnel counts."""
+    """Lines of (group, sent 0/1, engaged 0/1, campaign stage or NULL, count) as funnel
+    counts."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(STAGES))
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        for key, sent, stage, n in cursor.fetchall():
-            row = counts[str(key)]
-            row[0] += n
-            if sent:
-                for k in range(1, max(1, stage or 0) + 1):
-                    row[k] += n
+        for key, sent, engaged, stage, n in cursor.fetchall():
+            _group_row(counts[str(key)], bool(sent), bool(engaged), stage, n)
     return counts
 
 
@@ -380,13 +439,19 @@ def _hide_series(
     total: list[int | None],
     minimum: int,
 ) -> list[TimePoint]:
-    """Hide along each stage's series (a day's increase is a group of people), across
-    the stages of each day, and wherever a value equals a total the report hides."""
-    shown = {k: shown_in_series(values, minimum=minimum) for k, values in series.items()}
+    """Hide along each stage's series (a day's increase is a group of people, and so is
+    what the shown total adds to a shown day), across the stages of each day, and
+    wherever a value equals a total the report hides. Each point also carries, per
+    stage, the last value shown up to that day (what a hidden day is at least)."""
+    shown = {
+        k: shown_in_series(values, minimum=minimum, end=exact[k] if total[k] is not None else None)
+        for k, values in series.items()
+    }
     for k, values in series.items():
         if total[k] is None:
             shown[k] = [ok and v != exact[k] for ok, v in zip(shown[k], values, strict=True)]
     points = []
+    floor: list[int | None] = [None] * len(STAGES)
     for i, day in enumerate(calendar):
         values = [series[k][i] for k in STAGES[1:]]
         visible = [shown[k][i] for k in STAGES[1:]]
@@ -395,36 +460,66 @@ def _hide_series(
         )
         flags = iter(across)
         final = [ok and next(flags) for ok in visible]
-        points.append(TimePoint(day=day, counts=[None, *_masked(values, final)]))
+        counts: list[int | None] = [None, *_masked(values, final)]
+        floor = [n if n is not None else before for n, before in zip(counts, floor, strict=True)]
+        points.append(TimePoint(day=day, counts=counts, at_least=list(floor)))
     return points
+
+
+# A touch's credit for one kind of learning: its weights' sum, and how many people the
+# credit is for (what decides whether it may be shown).
+Credit = tuple[float, int]
 
 
 def learning(campaign: Campaign, *, model: str, minimum: int) -> list[AttributedLearning]:
     """Credited enrolments (enrolled, started) and completions (completed, passed) per
-    attribution model, in total and by touch; ``model`` first. One query."""
-    rows = (
-        Attribution.objects.filter(campaign=campaign)
-        .order_by()
-        .values("model", "touch_id", "touch__name", "touch__position")
-        .annotate(
-            acted=Sum("weight", filter=Q(kind__in=ACTED_KINDS), default=0.0),
-            completed=Sum("weight", filter=Q(kind__in=COMPLETED_KINDS), default=0.0),
-        )
+    attribution model, in total and by touch; ``model`` first. Whether a credit is shown
+    depends on how many people it is for, not on its (fractional) weight: a linear
+    credit of 2.8 spread over 9 people points at no one. Two queries (per touch; the
+    people in total, as one person may be credited to several touches)."""
+    credited = Attribution.objects.filter(campaign=campaign, weight__gt=0).order_by()
+    acted, completed = Q(kind__in=ACTED_KINDS), Q(kind__in=COMPLETED_KINDS)
+    rows = credited.values("model", "touch_id", "touch__name", "touch__position").annotate(
+        acted=Sum("weight", filter=acted, default=0.0),
+        completed=Sum("weight", filter=completed, default=0.0),
+        acted_people=Count("person", filter=acted, distinct=True),
+        completed_people=Count("person", filter=completed, distinct=True),
     )
-    by_model: dict[str, list[tuple[tuple[int, str], str, float, float]]] = defaultdict(list)
+    people = {
+        row["model"]: (row["acted_people"], row["completed_people"])
+        for row in credited.values("model").annotate(
+            acted_people=Count("person", filter=acted, distinct=True),
+            completed_people=Count("person", filter=completed, distinct=True),
+        )
+    }
+    by_model: dict[str, list[tuple[tuple[int, str], str, Credit, Credit]]] = defaultdict(list)
     for row in rows:
         name = row["touch__name"] or _("(deleted touch)")
         order = (row["touch__position"] if row["touch_id"] else 10**9, name)
-        by_model[row["model"]].append((order, name, row["acted"], row["completed"]))
+        by_model[row["model"]].append(
+            (
+                order,
+                name,
+                (row["acted"], row["acted_people"]),
+                (row["completed"], row["completed_people"]),
+            )
+        )
     models = sorted(AttributionModel.values, key=lambda m: m != model)
-    return [_learning_of(m, sorted(by_model.get(m, [])), minimum=minimum) for m in models]
+    return [
+        _learning_of(m, sorted(by_model.get(m, [])), people.get(m, (0, 0)), minimum=minimum)
+        for m in models
+    ]
 
 
 def _learning_of(
-    model: str, touches: list[tuple[tuple[int, str], str, float, float]], *, minimum: int
+    model: str,
+    touches: list[tuple[tuple[int, str], str, Credit, Credit]],
+    people: tuple[int, int],
+    *,
+    minimum: int,
 ) -> AttributedLearning:
-    acted = _hidden_parts([t[2] for t in touches], minimum=minimum)
-    completed = _hidden_parts([t[3] for t in touches], minimum=minimum)
+    acted = _hidden_parts([t[2] for t in touches], people[0], minimum=minimum)
+    completed = _hidden_parts([t[3] for t in touches], people[1], minimum=minimum)
     return AttributedLearning(
         model=model,
         enrolled=acted[0],
@@ -447,17 +542,22 @@ def _protect_touch_reached(cells: list[Cell], audience: int, *, minimum: int) ->
         protect_column_without_total(cells, 0, upper, minimum=minimum)
 
 
-def _hidden_parts(values: list[float], *, minimum: int) -> tuple[float | None, list[float | None]]:
-    """A total and its parts (credit per touch), with small ones hidden and the parts
-    protected against the total. Weights are rounded to 2 decimals first."""
-    values = [round(v, 2) for v in values]
-    total = round(sum(values), 2)
-    if not allowed(total, minimum=minimum):
-        return None, [None if v else 0.0 for v in values]
-    cells = [Cell(value=v, shown=allowed(v, minimum=minimum)) for v in values]
-    if not protect_column(cells, total, minimum=minimum):
-        return None, [None if v else 0.0 for v in values]
-    return total, [c.value if c.shown else None for c in cells]
+def _hidden_parts(
+    credits: list[Credit], people: int, *, minimum: int
+) -> tuple[float | None, list[float | None]]:
+    """A total credit and its parts (credit per touch) with those for too few people
+    hidden, and the parts protected against the total: at least two hidden, for at least
+    ``minimum`` people together, so "total minus the shown parts" is no small group.
+    ``people`` is how many the total is for. Weights are rounded to one decimal (whole
+    when they add up to whole events)."""
+    values = [round(weight, 1) for weight, _n in credits]
+    total = round(sum(weight for weight, _n in credits), 1)
+    if not allowed(people, minimum=minimum):
+        return None, [None if n else 0.0 for _w, n in credits]
+    cells = [Cell(value=n, shown=allowed(n, minimum=minimum)) for _w, n in credits]
+    if not protect_column(cells, sum(n for _w, n in credits), minimum=minimum):
+        return None, [None if n else 0.0 for _w, n in credits]
+    return total, [v if c.shown else None for v, c in zip(values, cells, strict=True)]
 
 
 def variants(campaign: Campaign, *, minimum: int) -> list[VariantComparison]:

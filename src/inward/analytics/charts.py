@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from inward.analytics.report_types import (
     FunnelReport,
     FunnelRow,
     StageInfo,
+    TimePoint,
 )
 from inward.campaigns.models import Campaign
 
@@ -52,6 +54,17 @@ class TableRow:
 class Line:
     stage: StageInfo
     points: str  # an SVG polyline's points in a 600 by 200 box
+
+
+def percent_text(percent: float | None, *, hidden: str = "\u2014") -> str:
+    """``percent`` (0 to 100) as the results page and the printable report print a share
+    or a rate: a whole number, halves rounded up (the templates' ``floatformat:0``), and
+    "%"; ``hidden`` when there is none.
+
+    Used by the CSV and the PDF; the templates round the same way with ``floatformat:0``."""
+    if percent is None:
+        return hidden
+    return f"{floatformat(percent, '0u')}%"
 
 
 def share(part: Count, whole: Count) -> float | None:
@@ -117,22 +130,44 @@ def funnel_chart(report: FunnelReport) -> dict[str, Any]:
 
 
 def over_time_chart(report: FunnelReport) -> dict[str, Any]:
-    """Cumulative people per stage by the end of each day (the audience left out)."""
+    """Cumulative people per stage by the end of each day (the audience left out). A
+    hidden day carries the last shown count forward (counts only grow, so it is what the
+    day is at least), flagged in ``hidden``, so a line has no gaps after its first shown
+    day; ``note`` says so in a sentence when any day is hidden."""
     stages = report.stages[1:]
+    series = []
+    for stage in stages:
+        cells = [_time_cell(point, stage.value) for point in report.over_time]
+        series.append(
+            {
+                "name": stage.label,
+                "values": [floor for _count, floor in cells],
+                "hidden": [count is None for count, _floor in cells],
+            }
+        )
+    hidden = any(any(s["hidden"]) for s in series)
     return {
         "kind": "lines",
         "days": [date_format(point.day, "j M") for point in report.over_time],
-        "series": [
-            {
-                "name": stage.label,
-                "values": [
-                    point.counts[stage.value] if stage.value < len(point.counts) else None
-                    for point in report.over_time
-                ],
-            }
-            for stage in stages
-        ],
+        "series": series,
+        "note": over_time_note(report) if hidden else "",
     }
+
+
+def _time_cell(point: TimePoint, stage: int) -> tuple[Count, Count]:
+    if stage >= len(point.counts):
+        return None, None
+    floor = point.at_least[stage] if stage < len(point.at_least) else point.counts[stage]
+    return point.counts[stage], floor
+
+
+def over_time_note(report: FunnelReport) -> str:
+    """What a hidden day means, for the chart and the per-day table."""
+    return _(
+        "A day whose change would point at fewer than %(minimum)s people, or give such a "
+        "group away, is hidden: the line stays level at the last number shown and the "
+        "table says “at least” that number, as these totals only grow."
+    ) % {"minimum": report.minimum_group_size}
 
 
 def heatmap_chart(breakdown: Breakdown, stages: list[StageInfo], *, hidden: str) -> dict[str, Any]:
@@ -161,7 +196,8 @@ def report_scale(report: FunnelReport) -> int:
 
 
 def report_lines(report: FunnelReport) -> list[Line]:
-    """The time series as SVG polylines for the printable report (no script needed)."""
+    """The time series as SVG polylines for the printable report (no script needed); a
+    hidden day stays level at the last count shown, as on the page."""
     points = report.over_time
     if len(points) < 2:
         return []
@@ -171,7 +207,7 @@ def report_lines(report: FunnelReport) -> list[Line]:
     for stage in report.stages[1:]:
         coords = []
         for i, point in enumerate(points):
-            n = point.counts[stage.value] if stage.value < len(point.counts) else None
+            _count, n = _time_cell(point, stage.value)  # hidden days: level at the last shown
             if n is not None:
                 x = width * i / (len(points) - 1)
                 coords.append(f"{x:.1f},{height - 2 - (height - 8) * n / top:.1f}")

@@ -259,8 +259,11 @@ def _simulate(
             )
         Delivery.objects.bulk_create(rows, batch_size=500)
         ensure_funnel_rows(touch)
-        for delivery in Delivery.objects.filter(touch=touch).order_by("pk"):
+        written = list(Delivery.objects.filter(touch=touch).order_by("pk"))
+        for delivery in written:
             assert delivery.person_id is not None and delivery.sent_at is not None
+            # Written when the touch was materialised, before it was sent.
+            delivery.created_at, delivery.updated_at = touch.scheduled_at, delivery.sent_at
             delivered = EventIn(
                 kind=EventKind.DELIVERED,
                 occurred_at=delivery.sent_at,
@@ -280,15 +283,29 @@ def _simulate(
             seen = delivery.sent_at + dt.timedelta(minutes=rng.randint(3, 2 * 24 * 60))
             kind = EventKind.READ if touch.channel.kind == "intranet" else EventKind.OPENED
             events.append(replace(delivered, kind=kind, occurred_at=seen))
+            delivery.opened_at = delivery.updated_at = seen
             if rng.random() < plan.click * lift * (0.5 + 2 * keen):
                 clicked = seen + dt.timedelta(seconds=rng.randint(5, 600))
                 events.append(replace(delivered, kind=EventKind.CLICKED, occurred_at=clicked))
+                delivery.clicked_at = delivery.updated_at = clicked
+        _deliveries_tracked(written)
     events.extend(_learning(rng, campaign, touches, keenness, offering))
     events.sort(key=lambda e: e.occurred_at)
     stored = 0
     for start in range(0, len(events), 1000):
         stored += record_events(events[start : start + 1000])
     return stored
+
+
+def _deliveries_tracked(deliveries: list[Delivery]) -> None:
+    """Store what the tracking would have kept on each delivery: its first open or read
+    (``opened_at``, as the open pixel and a feed read set it), its first click
+    (``clicked_at``), and when it was written. Set directly: the tracking's own paths
+    stamp the time of the request (a feed read) or relabel the events as pixel hits, and
+    the demo's events are dated in the past and marked as demo data."""
+    Delivery.objects.bulk_update(
+        deliveries, ["opened_at", "clicked_at", "created_at", "updated_at"], batch_size=500
+    )
 
 
 def _learning(

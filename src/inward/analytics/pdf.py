@@ -1,6 +1,8 @@
-"""The stakeholder report as a PDF (fpdf2): title, campaign facts, the funnel as bars, the
-key breakdowns, attributed learning, A/B verdicts, when it was made and the minimum group
-size.
+"""The stakeholder report as a PDF (fpdf2): title, campaign facts, the funnel as bars,
+every breakdown the printable report has, attributed learning, A/B verdicts, the numbers
+over time (a row a day, or a row a week when a day each would not fit on an A4 page),
+when it was made and the minimum group size. Shares and rates are rounded as the results
+page rounds them (``charts.percent_text``).
 
 Text is set in DejaVu Sans (regular and bold), which ``make assets`` vendors from the npm
 registry into ``static/vendor/dejavu/`` (``FONT_DIR``); fpdf2 embeds only the glyphs a
@@ -23,10 +25,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -36,7 +39,14 @@ from fpdf.fonts import FontFace, TTFFont
 from fpdf.table import Table
 
 from inward.analytics import charts
-from inward.analytics.report_types import Count, FunnelReport, FunnelRow, StageInfo
+from inward.analytics.report_types import (
+    Breakdown,
+    Count,
+    FunnelReport,
+    FunnelRow,
+    StageInfo,
+    TimePoint,
+)
 from inward.campaigns.models import Campaign
 
 logger = logging.getLogger(__name__)
@@ -85,6 +95,8 @@ BAR = (47, 111, 179)
 MUTED = (108, 117, 125)
 RULE = (222, 226, 230)
 HEADINGS = FontFace(emphasis="BOLD", color=INK, fill_color=(241, 243, 245))
+# About as many table rows as one A4 page holds: a longer campaign gets a row a week.
+MAX_DAY_ROWS = 40
 
 
 def latin1(text: str) -> str:
@@ -198,13 +210,12 @@ def report_pdf(campaign: Campaign, report: FunnelReport, *, compress: bool = Tru
     _facts(pdf, charts.campaign_facts(campaign, report))
     _privacy_note(pdf, report)
     _funnel(pdf, report)
-    for dimension in ("department", "channel", "touch"):
-        breakdown = charts.breakdown_for(report, dimension)
-        if breakdown and breakdown.rows:
-            _heading(pdf, _("By %(dimension)s") % {"dimension": breakdown.label.lower()})
-            _stage_table(pdf, breakdown.rows, report)
+    for breakdown in report.breakdowns:
+        if breakdown.rows:
+            _breakdown(pdf, breakdown, report)
     _learning(pdf, report)
     _variants(pdf, report)
+    _over_time(pdf, report)
     return bytes(pdf.output())
 
 
@@ -246,10 +257,11 @@ def _count(count: Count, minimum: int) -> str:
 
 
 def _amount(value: float | None, minimum: int) -> str:
-    """A credited amount (linear attribution gives fractions): "12", "3.5" or "< 5"."""
+    """A credited amount (linear attribution gives fractions) rounded as the page rounds it:
+    "12", "3.5" or "< 5"."""
     if value is None:
         return f"< {minimum}"
-    return number_format(value, 1 if value % 1 else 0, force_grouping=True)
+    return str(floatformat(value, "-1g"))
 
 
 def _funnel(pdf: _ReportPdf, report: FunnelReport) -> None:
@@ -272,7 +284,7 @@ def _funnel(pdf: _ReportPdf, report: FunnelReport) -> None:
                 pdf.l_margin + 35, y + 1.5, max(BAR_WIDTH * cell.percent / 100, 0.4), 4, style="F"
             )
         pdf.set_x(pdf.l_margin + 35 + BAR_WIDTH + 3)
-        share = "" if cell.percent is None else f" ({cell.percent:.0f}%)"
+        share = "" if cell.percent is None else f" ({charts.percent_text(cell.percent)})"
         pdf.cell(
             0,
             7,
@@ -297,21 +309,34 @@ def _table(pdf: _ReportPdf, widths: tuple[float, ...]) -> AbstractContextManager
     )
 
 
+def _breakdown(pdf: _ReportPdf, breakdown: Breakdown, report: FunnelReport) -> None:
+    """A breakdown as the printable report shows it: each group's count at each stage and,
+    after the audience, its share of the group's audience."""
+    _heading(pdf, _("By %(dimension)s") % {"dimension": breakdown.label.lower()})
+    note = getattr(breakdown, "note", "")  # newer reports explain some breakdowns
+    if isinstance(note, str) and note:
+        _text(pdf, note, size=8, color=MUTED)
+    _stage_table(pdf, breakdown.rows, report)
+
+
 def _stage_table(pdf: _ReportPdf, rows: list[FunnelRow], report: FunnelReport) -> None:
     stages: list[StageInfo] = report.stages
-    label_width = 190 - 22 * len(stages)
-    pdf.use_font(9)
+    label_width = 190 - 23 * len(stages)
+    pdf.use_font(8)
     pdf.set_text_color(*INK)
-    with _table(pdf, (label_width, *(22,) * len(stages))) as table:
+    with _table(pdf, (label_width, *(23,) * len(stages))) as table:
         header = table.row()
         header.cell("")
         for stage in stages:
             header.cell(pdf.printable(stage.label))
-        for row in rows:
+        for row in charts.table_rows(rows, stages):
             line = table.row()
             line.cell(pdf.printable(row.label or _("Everyone")))
-            for count in row.counts:
-                line.cell(_count(count, report.minimum_group_size))
+            for index, cell in enumerate(row.cells):
+                text = _count(cell.count, report.minimum_group_size)
+                if index and cell.percent is not None:
+                    text += f" ({charts.percent_text(cell.percent)})"
+                line.cell(text)
 
 
 def _learning(pdf: _ReportPdf, report: FunnelReport) -> None:
@@ -366,8 +391,70 @@ def _variants(pdf: _ReportPdf, report: FunnelReport) -> None:
                 line.cell(pdf.printable(variant.label))
                 line.cell(_count(variant.reached, report.minimum_group_size))
                 line.cell(_count(variant.engaged, report.minimum_group_size))
-                line.cell("-" if variant.rate is None else f"{100 * variant.rate:.1f}%")
+                line.cell(charts.percent_text(None if variant.rate is None else 100 * variant.rate))
+        if comparison.p_value is not None:
+            _text(pdf, _p_value(comparison.p_value), size=8, color=MUTED)
         pdf.ln(2)
+
+
+def _p_value(p_value: float) -> str:
+    return _(
+        "p = %(p)s (the chance of a difference at least this large if the variants were "
+        "really equal)"
+    ) % {"p": floatformat(p_value, 3)}
+
+
+def _over_time(pdf: _ReportPdf, report: FunnelReport) -> None:
+    """People at each stage (the audience left out) by the end of each day, or of each
+    week when the campaign has more days than a page holds; the sentence under the
+    heading says which."""
+    if not report.over_time:
+        return
+    _heading(pdf, _("Over time"))
+    weekly = len(report.over_time) > MAX_DAY_ROWS
+    if weekly:
+        intro = _(
+            "People at each stage by the end of each week (Monday to Sunday), one row a "
+            "week (a row a day would not fit on the page), dated with the last day it "
+            "covers."
+        )
+    else:
+        intro = _("People at each stage by the end of each day, one row a day.")
+    _text(pdf, intro, size=8, color=MUTED)
+    stages = report.stages[1:]
+    points = list(_week_ends(report.over_time)) if weekly else report.over_time
+    pdf.use_font(8)
+    pdf.set_text_color(*INK)
+    with _table(pdf, (190 - 27 * len(stages), *(27,) * len(stages))) as table:
+        header = table.row()
+        header.cell(pdf.printable(_("Week ending") if weekly else _("Day")))
+        for stage in stages:
+            header.cell(pdf.printable(stage.label))
+        for point in points:
+            line = table.row()
+            line.cell(pdf.printable(date_format(point.day, "D j M Y")))
+            for stage in stages:
+                line.cell(pdf.printable(_time_count(point, stage.value, report)))
+
+
+def _time_count(point: TimePoint, stage: int, report: FunnelReport) -> str:
+    """A day's count; a hidden one as "at least N" where the report says what it is at
+    least (newer reports carry ``at_least``), else as a hidden count."""
+    count = point.counts[stage] if stage < len(point.counts) else None
+    floors = getattr(point, "at_least", None) or []
+    floor = floors[stage] if count is None and stage < len(floors) else None
+    if isinstance(floor, int):
+        return _("at least %(n)s") % {"n": number_format(floor, force_grouping=True)}
+    return _count(count, report.minimum_group_size)
+
+
+def _week_ends(points: list[TimePoint]) -> Iterator[TimePoint]:
+    """The last point of each ISO week: the counts are cumulative, so a week's numbers are
+    those at the end of its last day."""
+    for index, point in enumerate(points):
+        following = points[index + 1] if index + 1 < len(points) else None
+        if following is None or following.day.isocalendar()[:2] != point.day.isocalendar()[:2]:
+            yield point
 
 
 def _privacy_note(pdf: _ReportPdf, report: FunnelReport) -> None:

@@ -38,12 +38,25 @@ class Breakdown:
     dimension: str  # touch, stage, channel, language, persona, department, site
     label: str  # translated name of the dimension
     rows: list[FunnelRow]
+    # One translated sentence on what the rows count, shown under the breakdown; "" when
+    # the rows need none (language, persona, department and site split the recipients).
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class TimePoint:
     day: dt.date
     counts: list[Count]  # cumulative by the end of ``day``, per stage (audience left out: None)
+    # Per stage, the last count shown on this day or before (the count itself when shown):
+    # a hidden day's count is at least this, as counts only grow. None before any is shown.
+    at_least: list[Count] = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[tuple[Count, Count]]:
+        """(count, at least) per stage, for a table that shows a hidden day as "at least
+        N"."""
+        floors = self.at_least or [None] * len(self.counts)
+        return list(zip(self.counts, floors, strict=True))
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,12 @@ class VariantResult:
     reached: Count
     engaged: Count
     rate: float | None  # engaged / reached, None when hidden or nothing reached
+
+    @property
+    def rate_percent(self) -> float | None:
+        """The rate in percent, for templates (``floatformat:0`` rounds halves up, as the
+        CSV and the PDF do)."""
+        return None if self.rate is None else self.rate * 100
 
 
 @dataclass(frozen=True)

@@ -121,12 +121,14 @@ def _breakdown(
     touches: tuple[parts.Touches, parts.Profile | None],
 ) -> Breakdown:
     label = parts.DIMENSION_LABELS[name]()
+    note = ""
     if name in parts.PARTITIONS:
         groups = parts.partition_groups(campaign, name)
         rows = parts.partition_rows(groups, exact, total_shown, minimum=minimum)
     else:
         rows = parts.touch_rows(parts.delivery_groups(campaign, name, *touches), minimum=minimum)
-    return Breakdown(dimension=name, label=label, rows=rows)
+        note = parts.DELIVERY_NOTES[name]()
+    return Breakdown(dimension=name, label=label, rows=rows, note=note)
 
 
 def _mask(values: list[int], shown: list[bool]) -> list[int | None]:

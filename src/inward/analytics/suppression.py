@@ -45,13 +45,20 @@ def shown_in_row(values: Sequence[float], *, minimum: int) -> list[bool]:
     return shown
 
 
-def shown_in_series(values: Sequence[float], *, minimum: int) -> list[bool]:
+def shown_in_series(
+    values: Sequence[float], *, minimum: int, end: float | None = None
+) -> list[bool]:
     """``shown_in_row`` for a series that never goes down (a cumulative count over time):
-    comparing with the last shown value is enough there."""
+    comparing with the last shown value is enough there, as the difference of two shown
+    values further apart is a sum of allowed differences. ``end`` is a value the viewer
+    sees anyway that the series grows to (the shown total): each shown value differs
+    from it by an allowed amount too, so "total minus the last shown day" is no small
+    group either."""
     shown: list[bool] = []
     last = 0.0
     for value in values:
         ok = allowed(value, minimum=minimum) and allowed(value - last, minimum=minimum)
+        ok = ok and (end is None or allowed(abs(end - value), minimum=minimum))
         shown.append(ok)
         if ok:
             last = value

@@ -97,7 +97,6 @@ def results_context(
         "hidden": charts.has_hidden(report),
         "funnel_chart": charts.funnel_chart(report),
         "time_chart": charts.over_time_chart(report),
-        "time_gaps": any(n is None for p in report.over_time for n in p.counts[1:]),
         "departments": charts.table_rows(departments.rows, report.stages) if departments else [],
         "heatmap_chart": charts.heatmap_chart(departments, report.stages, hidden=_("hidden"))
         if departments

@@ -78,7 +78,8 @@ def sales_and_support(
     stages_sales: Sequence[int], stages_support: Sequence[int], *, slug: str = "spring"
 ) -> Built:
     """A campaign with one touch to everyone; Sales and Support people at the stages
-    given (their deliveries sent when the stage is at least reached)."""
+    given (their deliveries sent when the stage is at least reached, and opened when it
+    is at least engaged, as ingest would have it)."""
     channel = make_channel()
     campaign = make_campaign(slug=slug, name="Spring")
     touch = make_touch(campaign, channel, name="Launch mail")
@@ -87,8 +88,8 @@ def sales_and_support(
     people = [*sales, *support]
     stages = [*stages_sales, *stages_support]
     funnel_rows(campaign, people, stages)
-    reached = [p for p, s in zip(people, stages, strict=True) if s >= 1]
-    deliveries(touch, reached)
+    reached = [(p, s) for p, s in zip(people, stages, strict=True) if s >= 1]
+    deliveries(touch, [p for p, _s in reached], opened=[s >= 2 for _p, s in reached])
     deliveries(touch, [p for p, s in zip(people, stages, strict=True) if s == 0], sent=False)
     return Built(campaign, touch, channel, people)
 

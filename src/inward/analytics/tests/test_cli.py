@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from inward.analytics.export import report_data
 from inward.analytics.selectors import funnel_report
 from inward.analytics.tests.funnel_fixtures import sales_and_support
+from inward.analytics.tests.worlds import results_world
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,10 @@ def test_it_prints_a_table_with_hidden_counts_as_dashes() -> None:
 def test_it_refuses_an_unknown_campaign() -> None:
     with pytest.raises(CommandError, match="no campaign with slug nope"):
         run("funnel", "nope", "--json")
+
+
+def test_the_table_prints_credited_learning_as_the_page_does() -> None:
+    world = results_world()  # nine enrolments, each credited whole to the one touch
+    text = run("funnel", world.campaign.slug, "--exact")
+    assert "learning (last touch): 9 enrolled, 0 completed" in text
+    assert "9.0" not in text

@@ -199,13 +199,18 @@ def test_a_manager_reads_the_demo_results_exports_them_and_tells_a_stakeholder(
     # The CSV: the page's totals, and nothing a spreadsheet would run.
     rows = _export_csv(page)
     assert rows[0] == ["breakdown", "group", "stage", "count", "note"]
-    for row in rows[1:]:
+    # The funnel rows come first; the learning and A/B sections follow, each with a header
+    # line of its own that starts with "section".
+    sections = [i for i, row in enumerate(rows) if row and row[0] == "section"]
+    assert len(sections) == 2, "learning and variant sections"
+    funnel = rows[1 : sections[0]]
+    for row in funnel:
         assert len(row) == 5, row
         count, note = row[3], row[4]
         assert count.isdigit() or (count == "" and note.startswith(f"hidden: {hidden}")), row
     in_csv = {
         stage: count or hidden
-        for breakdown, group, stage, count, _note in rows[1:]
+        for breakdown, group, stage, count, _note in funnel
         if breakdown == "Everyone" and group == "Everyone"
     }
     assert in_csv == on_page

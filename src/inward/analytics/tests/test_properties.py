@@ -157,6 +157,32 @@ def test_a_whole_report_never_leaks_a_small_group(
         sum(1 for s in [*sales, *support, *hr] if s >= k) for k in range(6)
     ]
     assert_report_safe(exact, 1)
+    touch = next(b for b in exact.breakdowns if b.dimension == "touch")
+    assert [row.counts for row in touch.rows] == (
+        [touch_row([sales, support, hr])] if touch.rows else []
+    )
+    assert touch.note
+    for breakdown in report.breakdowns:
+        if breakdown.dimension == "touch":
+            for row, true in zip(breakdown.rows, touch.rows, strict=True):
+                assert all(
+                    c is None or c == t for c, t in zip(row.counts, true.counts, strict=True)
+                )
+
+
+def opens_touch(index: int, stage: int) -> bool:
+    return stage >= 2 and index % 3 != 0
+
+
+def touch_row(groups: Sequence[list[int]]) -> list[int]:
+    """The touch's own funnel: everyone reached got it; engaged = opened it; further
+    stages = of those who opened it, how far they went in the campaign."""
+    reached = [s for stages in groups for s in stages if s >= 1]
+    engaged = [
+        s for stages in groups for i, s in enumerate(x for x in stages if x >= 1)
+        if opens_touch(i, s)
+    ]  # fmt: skip
+    return [len(reached), len(reached), *(sum(1 for s in engaged if s >= k) for k in range(2, 6))]
 
 
 def build_report(
@@ -168,7 +194,10 @@ def build_report(
     for name, stages in (("Sales", sales), ("Support", support), ("HR", hr)):
         group = make_people(len(stages), department=name)
         funnel_rows(campaign, group, stages)
-        deliveries(touch, [p for p, s in zip(group, stages, strict=True) if s >= 1])
+        reached = [(p, s) for p, s in zip(group, stages, strict=True) if s >= 1]
+        # Not everyone who engaged with the campaign opened this touch.
+        opened = [opens_touch(i, s) for i, (_p, s) in enumerate(reached)]
+        deliveries(touch, [p for p, _s in reached], opened=opened)
         people += group
     for person in people[:credited]:
         credit(campaign, touch, person, EventKind.ENROLLED)

@@ -40,7 +40,7 @@ def test_it_counts_each_stage_cumulatively_for_an_admin() -> None:
         "Support": [6, 6, 4, 2, 1, 0],
     }
     assert rows(report, "touch") == {"Launch mail": [18, 17, 13, 8, 5, 2]}
-    assert rows(report, "language") == {"en": [18, 17, 13, 8, 5, 2]}
+    assert rows(report, "language") == {"English": [18, 17, 13, 8, 5, 2]}
 
 
 def test_it_folds_small_groups_and_hides_small_counts_for_others() -> None:
@@ -169,10 +169,11 @@ def test_it_counts_each_person_once_per_journey_stage_and_channel() -> None:
     third = make_touch(campaign, other_channel, name="Third", stage="action")
     people = make_people(10)
     funnel_rows(campaign, people, [1, 1, 1, 2, 2, 2, 3, 3, 0, 0])
-    deliveries(first, people[:8])
+    # Funnel stages:          1  1  1  2  2  2  3  3  0  0
+    deliveries(first, people[:8], opened=[0, 0, 0, 1, 1, 0, 1, 1])
     deliveries(first, people[8:], sent=False)
-    deliveries(second, people[2:6])
-    deliveries(third, people[5:9])
+    deliveries(second, people[2:6], opened=[0, 1, 1, 1])
+    deliveries(third, people[5:9], opened=[1, 1, 0, 0])
     touches = campaign_touches(campaign)
     profile = touch_profile(campaign, touches)
     for given in (profile, None):  # from the profile, and by the per-dimension queries
@@ -180,12 +181,14 @@ def test_it_counts_each_person_once_per_journey_stage_and_channel() -> None:
             d: {g.label: g.counts for g in delivery_groups(campaign, d, touches, given)}
             for d in ("touch", "stage", "channel")
         }
+        # Engaged: who opened that touch; acted: those of them who acted in the campaign.
         assert by["touch"] == {
-            "First": [10, 8, 5, 2, 0, 0],
+            "First": [10, 8, 4, 2, 0, 0],
             "Second": [4, 4, 3, 0, 0, 0],
-            "Third": [4, 4, 3, 2, 0, 0],
+            "Third": [4, 4, 2, 1, 0, 0],
         }
-        assert by["stage"] == {"Awareness": [10, 8, 5, 2, 0, 0], "Action": [4, 4, 3, 2, 0, 0]}
+        # people[3..7] opened a first-stage touch (people[5] only the second).
+        assert by["stage"] == {"Awareness": [10, 8, 5, 2, 0, 0], "Action": [4, 4, 2, 1, 0, 0]}
         assert by["channel"][channel.name] == [10, 8, 5, 2, 0, 0]
 
 

@@ -143,6 +143,13 @@ class Command(BaseCommand):
         return user
 
 
+def _amount(value: float | None) -> str:
+    """A credited amount as the page shows it: whole when whole, else one decimal."""
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def funnel_lines(report: FunnelReport) -> list[str]:
     """The report as a console table: stages across, groups down; "-" is hidden."""
     cut = "exact" if report.minimum_group_size == 1 else f"min {report.minimum_group_size}"
@@ -154,8 +161,8 @@ def funnel_lines(report: FunnelReport) -> list[str]:
             cells = "".join(f"{'-' if c is None else c:>11}" for c in row.counts)
             lines.append(f"  {row.label[:26]:<26}{cells}")
     for item in report.learning[:1]:
-        lines.append(f"learning ({item.model} touch): {item.enrolled} enrolled, "
-                     f"{item.completed} completed")  # fmt: skip
+        enrolled, completed = _amount(item.enrolled), _amount(item.completed)
+        lines.append(f"learning ({item.model} touch): {enrolled} enrolled, {completed} completed")
     for comparison in report.variants:
         lines.append(f"{comparison.touch_name}: {comparison.verdict}")
     return lines
