@@ -109,6 +109,7 @@ class HighlightForm(forms.Form):
         label=gettext_lazy("Campaign"),
         queryset=Campaign.objects.order_by("name"),
         required=False,
+        empty_label=gettext_lazy("No campaign"),
         widget=forms.Select(attrs={"class": "form-select"}),
         to_field_name="slug",
     )
@@ -259,12 +260,12 @@ class DigestForm(forms.Form):
     highlights = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Highlights"),
         queryset=Highlight.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     stakeholders = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Stakeholders"),
         queryset=Stakeholder.objects.order_by("name"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     email_channel = forms.ModelChoiceField(
         label=gettext_lazy("E-mail channel"),

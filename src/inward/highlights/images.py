@@ -65,7 +65,8 @@ def image_clean(data: bytes) -> CleanImage:
         try:
             image.seek(0)
             image.load()
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
+        # Pillow reports some broken PNG chunks as SyntaxError.
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
             raise ImageRefused(_("The picture is damaged and cannot be read.")) from error
         return _reencoded(image, fmt)
     finally:

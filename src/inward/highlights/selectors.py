@@ -91,6 +91,18 @@ def _status(stakeholder: Stakeholder, today: dt.date) -> StakeholderStatus:
     )
 
 
+MAX_PRESELECTED = 500  # ids read from one query string
+
+
+def stakeholder_ids(values: list[str]) -> list[int]:
+    """The ids among ``values`` (from a query string) of stakeholders that exist, in the
+    order given; anything else (not a number, deleted, repeated) is left out."""
+    numbers = (v for v in values[:MAX_PRESELECTED] if v.isascii() and v.isdigit() and len(v) < 19)
+    wanted = list(dict.fromkeys(int(value) for value in numbers))
+    found = set(Stakeholder.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    return [pk for pk in wanted if pk in found]
+
+
 def stakeholder_receipts(stakeholder: Stakeholder) -> QuerySet[DigestRecipient]:
     """The digests a stakeholder was sent (or was to be sent), newest first."""
     return (

@@ -35,6 +35,7 @@ from inward.highlights.selectors import (
     digest_list,
     email_channels,
     highlight_list,
+    stakeholder_ids,
     stakeholder_receipts,
     stakeholder_status,
     stakeholder_statuses,
@@ -282,7 +283,11 @@ def digest_list_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def digest_create(request: HttpRequest) -> HttpResponse:
     access.require(can_edit_highlights(request.user))
-    initial = {"email_channel": email_channels().first()}
+    # "Compose a digest" links name the overdue stakeholders: ?stakeholder=3&stakeholder=7.
+    initial = {
+        "email_channel": email_channels().first(),
+        "stakeholders": stakeholder_ids(request.GET.getlist("stakeholder")),
+    }
     form = DigestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         digest = services.digest_create(actor=_actor(request), **form.cleaned_data)
@@ -346,7 +351,12 @@ def digest_detail(request: HttpRequest, digest_id: int) -> HttpResponse:
 def digest_progress(request: HttpRequest, digest_id: int) -> HttpResponse:
     """The copies' outcomes, for the page to refresh while the digest is sending (htmx)."""
     digest = access_digest(request.user, digest_id)
-    context = {"digest": digest, "can_edit": can_edit_highlights(request.user), **_progress(digest)}
+    context = {
+        "digest": digest,
+        "can_edit": can_edit_highlights(request.user),
+        "refresh": True,  # the heading's status badge comes along
+        **_progress(digest),
+    }
     return render(request, "highlights/_digest_progress.html", context)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from inward.highlights.access import can_read_highlights
+from inward.highlights.access import can_edit_highlights, can_read_highlights
 from inward.highlights.selectors import overdue_stakeholders
 
 register = template.Library()
@@ -24,4 +24,10 @@ def cadence_warning(context: template.Context) -> dict[str, Any]:
     if user is None or not can_read_highlights(user):
         return {"overdue": [], "shown": [], "more": 0}
     overdue = overdue_stakeholders(timezone.now())
-    return {"overdue": overdue, "shown": overdue[:SHOWN], "more": max(0, len(overdue) - SHOWN)}
+    return {
+        "overdue": overdue,
+        "shown": overdue[:SHOWN],
+        "more": max(0, len(overdue) - SHOWN),
+        # Only editors may compose a digest: the link preselects every overdue stakeholder.
+        "can_edit": can_edit_highlights(user),
+    }

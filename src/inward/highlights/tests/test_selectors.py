@@ -117,7 +117,8 @@ def test_the_home_page_warning_names_overdue_stakeholders_with_links(
     assert "1 stakeholder has heard nothing for longer than their cadence" in html
     assert f'href="/highlights/stakeholders/{anna.pk}/"' in html
     assert "Anna" in html
-    assert "45 days, cadence 30" in html
+    assert "45 days without news; cadence: every 30 days" in html
+    assert f"/highlights/digests/new/?stakeholder={anna.pk}" in html
 
 
 def test_the_warning_is_empty_when_nobody_is_overdue(manager_user: object) -> None:

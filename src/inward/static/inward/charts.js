@@ -2,7 +2,8 @@
 // Every chart sits in an element with role="img", an aria-label and data-chart="<id of
 // the JSON>"; the same numbers are always in a table next to it. Hidden counts arrive as
 // null and are drawn as nothing (the label says "fewer than N"). Redrawn when the theme
-// changes, when htmx swaps content in, and when the window is resized.
+// changes, when htmx swaps content in, and when the window is resized (the layout depends
+// on the width: the legend's rows, the heat map's column headings, the label widths).
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -21,6 +22,9 @@
       muted: cssVar("--bs-secondary-color", dark ? "#adb5bd" : "#6c757d"),
       grid: cssVar("--bs-border-color", dark ? "#495057" : "#dee2e6"),
       background: cssVar("--bs-body-bg", dark ? "#212529" : "#ffffff"),
+      // ECharts measures labels with this font to lay them out: "inherit" would measure in
+      // the canvas default font and clip the longer labels drawn in the page's font.
+      font: getComputedStyle(document.body).fontFamily || "sans-serif",
       hidden: dark ? "#3a3f44" : "#e9ecef",
       low: dark ? "#1c2b3a" : "#e7f0fa",
       high: dark ? "#6ea8fe" : "#1f5a99",
@@ -34,9 +38,14 @@
     return {
       animation: !reducedMotion,
       backgroundColor: "transparent",
-      textStyle: { color: c.text, fontFamily: "inherit" },
+      textStyle: { color: c.text, fontFamily: c.font },
       aria: { enabled: false }
     };
+  }
+
+  // Roughly how wide a label of `text` is at `size` pixels (for layout guesses only).
+  function textWidth(text, size) {
+    return String(text).length * size * 0.6;
   }
 
   function funnel(data, c) {
@@ -45,7 +54,7 @@
     option.xAxis = { type: "value", show: false, min: 0, max: data.values[0] || null };
     option.yAxis = {
       type: "category", inverse: true, data: data.categories,
-      axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: c.text }
+      axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: c.text, fontFamily: c.font }
     };
     option.series = [{
       type: "bar",
@@ -53,26 +62,39 @@
       barMaxWidth: 28,
       itemStyle: { color: c.series[0], borderRadius: [0, 4, 4, 0] },
       label: {
-        show: true, position: "right", color: c.text,
+        show: true, position: "right", color: c.text, fontFamily: c.font,
         formatter: function (p) { return data.labels[p.dataIndex]; }
       }
     }];
     return option;
   }
 
-  function lines(data, c) {
+  // The legend wraps onto more rows on a narrow screen: the plot starts below its last row,
+  // so no legend entry covers the axis's top label.
+  function legendRows(names, width) {
+    var rows = 1, used = 0;
+    names.forEach(function (name) {
+      var item = 25 + textWidth(name, 12) + 10;  // symbol, gap, text, gap to the next
+      if (used > 0 && used + item > width - 16) { rows += 1; used = 0; }
+      used += item;
+    });
+    return rows;
+  }
+
+  function lines(data, c, width) {
     var option = base(c);
+    var names = data.series.map(function (s) { return s.name; });
     option.color = c.series;
-    option.grid = { left: 24, right: 32, top: 40, bottom: 8, containLabel: true };
-    option.legend = { top: 0, textStyle: { color: c.text } };
+    option.grid = { left: 24, right: 32, top: 24 * legendRows(names, width) + 20, bottom: 8, containLabel: true };
+    option.legend = { top: 0, left: "center", itemGap: 10, textStyle: { color: c.text, fontFamily: c.font } };
     option.tooltip = { trigger: "axis" };
     option.xAxis = {
       type: "category", data: data.days, boundaryGap: false,
-      axisLabel: { color: c.muted, hideOverlap: true }, axisLine: { lineStyle: { color: c.grid } }
+      axisLabel: { color: c.muted, fontFamily: c.font, hideOverlap: true }, axisLine: { lineStyle: { color: c.grid } }
     };
     option.yAxis = {
       type: "value", minInterval: 1,
-      axisLabel: { color: c.muted }, splitLine: { lineStyle: { color: c.grid } }
+      axisLabel: { color: c.muted, fontFamily: c.font }, splitLine: { lineStyle: { color: c.grid } }
     };
     option.series = data.series.map(function (s) {
       return { type: "line", name: s.name, data: s.values, showSymbol: false, connectNulls: false };
@@ -91,16 +113,30 @@
     return out;
   }
 
-  function heatmap(data, c) {
+  // Every column gets its heading (interval 0), tilted when the columns are narrower than
+  // the longest heading; row names longer than a third of the width end in "…" (the table
+  // under the chart has them in full).
+  function heatmapLayout(data, width) {
+    var rowLabel = Math.min(Math.max.apply(null, data.rows.map(function (r) { return textWidth(r, 12); }).concat([40])),
+      Math.max(80, width / 3));
+    var column = (width - rowLabel - 32) / Math.max(1, data.columns.length);
+    var widest = Math.max.apply(null, data.columns.map(function (h) { return textWidth(h, 12); }).concat([0]));
+    return { rowLabel: rowLabel, tilt: widest + 8 > column };
+  }
+
+  function heatmap(data, c, width) {
     var option = base(c);
+    var layout = heatmapLayout(data, width);
     option.grid = { left: 8, right: 16, top: 8, bottom: 8, containLabel: true };
     option.xAxis = {
       type: "category", data: data.columns, position: "top",
-      axisLabel: { color: c.text }, axisLine: { show: false }, axisTick: { show: false }
+      axisLabel: { color: c.text, fontFamily: c.font, interval: 0, rotate: layout.tilt ? 40 : 0 },
+      axisLine: { show: false }, axisTick: { show: false }
     };
     option.yAxis = {
       type: "category", data: data.rows, inverse: true,
-      axisLabel: { color: c.text }, axisLine: { show: false }, axisTick: { show: false }
+      axisLabel: { color: c.text, fontFamily: c.font, width: layout.rowLabel, overflow: "truncate" },
+      axisLine: { show: false }, axisTick: { show: false }
     };
     option.series = [{
       type: "heatmap",
@@ -132,12 +168,15 @@
     if (!build) { return; }
     var existing = window.echarts.getInstanceByDom(element);
     if (existing) { existing.dispose(); }
+    var width = element.clientWidth || 600;
     if (data.kind === "heatmap") {
-      // A row per group: the box grows with the number of groups (CSSOM, allowed by CSP).
-      element.style.height = Math.max(160, data.rows.length * 44 + 56) + "px";
+      // A row per group: the box grows with the number of groups, and with the tilted
+      // column headings (CSSOM, allowed by CSP).
+      var extra = heatmapLayout(data, width).tilt ? 40 : 0;
+      element.style.height = Math.max(160, data.rows.length * 44 + 56 + extra) + "px";
     }
     var chart = window.echarts.init(element, null, { renderer: "svg" });
-    chart.setOption(build(data, colours()));
+    chart.setOption(build(data, colours(), width));
     element.setAttribute("data-chart-ready", "true");
     drawn.push(chart);
   }
@@ -158,10 +197,17 @@
     new MutationObserver(function () { drawAll(document); })
       .observe(root, { attributes: true, attributeFilter: ["data-bs-theme"] });
     var pending = null;
+    var lastWidth = window.innerWidth;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);
       pending = window.setTimeout(function () {
-        drawn.forEach(function (chart) { if (!chart.isDisposed()) { chart.resize(); } });
+        // Redrawn, not only resized, when the width changes: the layout follows it.
+        if (window.innerWidth !== lastWidth) {
+          lastWidth = window.innerWidth;
+          drawAll(document);
+        } else {
+          drawn.forEach(function (chart) { if (!chart.isDisposed()) { chart.resize(); } });
+        }
       }, 150);
     });
   });

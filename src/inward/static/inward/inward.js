@@ -8,9 +8,15 @@
   if (stored === "dark" || stored === "light") { root.setAttribute("data-bs-theme", stored); }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The toggle says what it will do: "Light theme" ("Switch to light theme" to screen
+    // readers and as its tooltip) while the theme is dark, "Dark theme" while it is light.
     document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+      var label = button.querySelector("[data-theme-label]");
       var sync = function () {
-        button.setAttribute("aria-pressed", root.getAttribute("data-bs-theme") === "dark" ? "true" : "false");
+        var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        var name = button.getAttribute("data-name-" + next);
+        if (label) { label.textContent = button.getAttribute("data-label-" + next); }
+        if (name) { button.setAttribute("aria-label", name); button.setAttribute("title", name); }
       };
       sync();
       button.addEventListener("click", function () {
