@@ -124,6 +124,8 @@ LOGIN_THROTTLE_WINDOW = env_int("INWARD_LOGIN_WINDOW_SECONDS", default=900)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fy", _("West Frisian"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Django has no number or date formats for West Frisian: ours (inward/formats/fy/).
+FORMAT_MODULE_PATH = ["inward.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
 USE_TZ = True
