@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
@@ -30,6 +31,33 @@ SESSION_NEW_CLIENT = "lrs_new_client"
 # How long a new client's secret waits in the session for the page that shows it: the
 # redirect takes a moment; a secret nobody came for should not sit in the session table.
 NEW_SECRET_SECONDS = 300
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of an address, with the scheme's default port spelled out."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port out of range: no port matches it
+        port = -1
+    return parts.scheme, parts.hostname or "", port
+
+
+def _served_elsewhere(request: HttpRequest) -> str:
+    """The address the admin has Inward open at, when that is not where ``INWARD_BASE_URL``
+    (and so the endpoint a learning system is given) points; else "". A learning system
+    configured with an endpoint nobody serves sends its records into the void."""
+    here = request.build_absolute_uri("/")
+    if _origin(here) == _origin(settings.INWARD_BASE_URL):
+        return ""
+    return here.rstrip("/")
+
+
+def _endpoint_context(request: HttpRequest) -> dict[str, str]:
+    return {"endpoint": lrs_endpoint(), "served_at": _served_elsewhere(request)}
 
 
 def _admin(request: HttpRequest) -> User:
@@ -57,7 +85,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_NEW_CLIENT, None)  # not shown by now: never shown
     clients = LrsClient.objects.annotate(statement_count=Count("statements")).order_by("name", "pk")
     unmatched_count = unmatched_statements().count()
-    context = {"clients": clients, "unmatched_count": unmatched_count, "endpoint": lrs_endpoint()}
+    context = {"clients": clients, "unmatched_count": unmatched_count, **_endpoint_context(request)}
     return render(request, "xapi/client_list.html", context)
 
 
@@ -88,7 +116,7 @@ def client_created(request: HttpRequest) -> HttpResponse:
     if client is None or not isinstance(new, dict):
         messages.info(request, _("A client's secret is shown only once, right after it is made."))
         return redirect("lrs_admin:client_list")
-    context = {"client": client, "secret": new["secret"], "endpoint": lrs_endpoint()}
+    context = {"client": client, "secret": new["secret"], **_endpoint_context(request)}
     return render(request, "xapi/client_created.html", context)
 
 
