@@ -14,9 +14,13 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale"
 LANGUAGES = ["nl", "fy"]
 
 
-def _parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid -> (first msgstr, fuzzy). Plural entries count by their singular msgid."""
-    entries: dict[str, tuple[str, bool]] = {}
+Key = tuple[str | None, str]  # (msgctxt, msgid)
+
+
+def _parse_po(path: Path) -> dict[Key, tuple[str, bool]]:
+    """(context, msgid) -> (first msgstr, fuzzy). Plural entries count by their singular
+    msgid; the month names Django's date formats use come with a context."""
+    entries: dict[Key, tuple[str, bool]] = {}
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         fields: dict[str, str] = {}
         current = ""
@@ -31,7 +35,8 @@ def _parse_po(path: Path) -> dict[str, tuple[str, bool]]:
         msgid = fields.get("msgid")
         if msgid:  # the header has an empty msgid
             msgstr = fields.get("msgstr", fields.get("msgstr[0]", ""))
-            entries[msgid] = (msgstr, "fuzzy" in block.split("msgid")[0])
+            key = (fields.get("msgctxt"), msgid)
+            entries[key] = (msgstr, "fuzzy" in block.split("msgid")[0])
     return entries
 
 
@@ -53,7 +58,11 @@ def test_the_compiled_catalogue_matches_the_source(language: str) -> None:
     entries = _parse_po(folder / "django.po")
     with (folder / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [m for m, (s, _) in entries.items() if compiled.gettext(m) != s]
+    stale = [
+        (context, msgid)
+        for (context, msgid), (msgstr, _) in entries.items()
+        if (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
+    ]
     assert stale == [], f"{language}: django.mo is stale; run `make messages`: {stale[:10]}"
 
 
