@@ -30,13 +30,32 @@ type WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
-class TrackingFastPath:
-    """Serve the open pixel and click redirects without Django's middleware stack."""
+class WithFlusher:
+    """Django, with the hit buffer's flusher started in each process that serves (the
+    whole application when the fast path is off)."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self._routes: tuple[tuple[str, str], tuple[str, str]] | None = None
         self._pid = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        self._ensure_flusher()
+        return self.app(environ, start_response)
+
+    def _ensure_flusher(self) -> None:
+        if self._pid != os.getpid():  # first request, or a forked worker
+            from inward.analytics.hits import buffer
+
+            buffer.start()
+            self._pid = os.getpid()
+
+
+class TrackingFastPath(WithFlusher):
+    """Serve the open pixel and click redirects without Django's middleware stack."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        super().__init__(app)
+        self._routes: tuple[tuple[str, str], tuple[str, str]] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         self._ensure_flusher()
@@ -47,13 +66,6 @@ class TrackingFastPath:
             if answered is not None:
                 return answered
         return self.app(environ, start_response)
-
-    def _ensure_flusher(self) -> None:
-        if self._pid != os.getpid():  # first request, or a forked worker
-            from inward.analytics.hits import buffer
-
-            buffer.start()
-            self._pid = os.getpid()
 
     def _answer(
         self, environ: dict[str, Any], path: str, method: str, start_response: StartResponse
@@ -148,24 +160,8 @@ def _between(path: str, before: str, after: str) -> str | None:
 
 def _application() -> WSGIApp:
     if os.environ.get("INWARD_TRACKING_FAST_PATH", "1") == "0":
-        return _WithFlusher(django_application)
+        return WithFlusher(django_application)
     return TrackingFastPath(django_application)
-
-
-class _WithFlusher:
-    """Django alone, with the hit buffer's flusher started (fast path off)."""
-
-    def __init__(self, app: WSGIApp) -> None:
-        self.app = app
-        self._pid = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if self._pid != os.getpid():
-            from inward.analytics.hits import buffer
-
-            buffer.start()
-            self._pid = os.getpid()
-        return self.app(environ, start_response)
 
 
 application = _application()

@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -30,6 +30,7 @@ from inward.analytics.report_types import (
     TimePoint,
 )
 from inward.campaigns.models import Campaign
+from inward.delivery.timing import zone_for
 
 DIMENSIONS = ("touch", "stage", "channel", "language", "persona", "department", "site")
 MODELS = ("first", "last", "linear")
@@ -222,7 +223,7 @@ def model_label(model: str) -> str:
 
 def campaign_facts(campaign: Campaign, report: FunnelReport) -> list[tuple[str, str]]:
     """The campaign's facts at the top of the report and the PDF, as (label, value)."""
-    zone = _zone(campaign.time_zone)
+    zone = zone_for(campaign.time_zone, fallback=settings.TIME_ZONE)
 
     def when(value: dt.datetime | None) -> str:
         return date_format(timezone.localtime(value, zone), "j M Y") if value else "—"
@@ -249,10 +250,3 @@ def _runs(campaign: Campaign, when: Callable[[dt.datetime | None], str]) -> str:
     if not campaign.starts_at and not campaign.ends_at:
         return _("Not set")
     return f"{when(campaign.starts_at)} \u2013 {when(campaign.ends_at)}"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -95,10 +95,17 @@ def _learning_lines(learning: AttributedLearning, note: str) -> Iterator[list[ob
     rows = [(_("All touches"), learning.enrolled, learning.completed), *learning.by_touch]
     for touch, enrolled, completed in rows:
         hidden = enrolled is None or completed is None
-        yield [section, model, touch, _amount(enrolled), _amount(completed), note if hidden else ""]
+        yield [
+            section,
+            model,
+            touch,
+            amount_text(enrolled),
+            amount_text(completed),
+            note if hidden else "",
+        ]
 
 
-def _amount(value: float | None) -> str:
+def amount_text(value: float | None) -> str:
     """A credited amount as the page prints it ("12", "35.5"), with a point for decimals."""
     return "" if value is None else str(floatformat(value, "-1u"))
 

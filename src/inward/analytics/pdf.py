@@ -313,9 +313,8 @@ def _breakdown(pdf: _ReportPdf, breakdown: Breakdown, report: FunnelReport) -> N
     """A breakdown as the printable report shows it: each group's count at each stage and,
     after the audience, its share of the group's audience."""
     _heading(pdf, _("By %(dimension)s") % {"dimension": breakdown.label.lower()})
-    note = getattr(breakdown, "note", "")  # newer reports explain some breakdowns
-    if isinstance(note, str) and note:
-        _text(pdf, note, size=8, color=MUTED)
+    if breakdown.note:
+        _text(pdf, breakdown.note, size=8, color=MUTED)
     _stage_table(pdf, breakdown.rows, report)
 
 
@@ -438,12 +437,10 @@ def _over_time(pdf: _ReportPdf, report: FunnelReport) -> None:
 
 
 def _time_count(point: TimePoint, stage: int, report: FunnelReport) -> str:
-    """A day's count; a hidden one as "at least N" where the report says what it is at
-    least (newer reports carry ``at_least``), else as a hidden count."""
-    count = point.counts[stage] if stage < len(point.counts) else None
-    floors = getattr(point, "at_least", None) or []
-    floor = floors[stage] if count is None and stage < len(floors) else None
-    if isinstance(floor, int):
+    """A day's count; a hidden one as "at least N" (the last number shown), or as a hidden
+    count before any was shown, as the page's table does."""
+    count, floor = point.cells[stage] if stage < len(point.counts) else (None, None)
+    if count is None and floor:
         return _("at least %(n)s") % {"n": number_format(floor, force_grouping=True)}
     return _count(count, report.minimum_group_size)
 

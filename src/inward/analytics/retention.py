@@ -14,6 +14,7 @@ each recipient's furthest stage.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -42,9 +43,15 @@ def retention_cutoff(*, now: dt.datetime | None = None, days: int | None = None)
     return (now or timezone.now()) - dt.timedelta(days=kept)
 
 
-def events_rollup(*, now: dt.datetime | None = None, days: int | None = None) -> RollupReport:
+def events_rollup(
+    *,
+    now: dt.datetime | None = None,
+    days: int | None = None,
+    on_day: Callable[[dt.date, int], None] | None = None,
+) -> RollupReport:
     """Roll up and delete raw events older than the retention period; safe to run twice
-    and alongside ingest (each day's rows are counted and deleted in one transaction)."""
+    and alongside ingest (each day's rows are counted and deleted in one transaction).
+    ``on_day(day, deleted)`` is told after each day (the command's progress)."""
     cutoff = retention_cutoff(now=now, days=days)
     report = RollupReport()
     while True:
@@ -62,6 +69,8 @@ def events_rollup(*, now: dt.datetime | None = None, days: int | None = None) ->
         report.days.append(start.date())
         report.rows += rows
         report.deleted += deleted
+        if on_day is not None:
+            on_day(start.date(), deleted)
 
 
 def _rollup_day(start: dt.datetime, end: dt.datetime) -> tuple[int, int]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from inward.analytics.report_types import (
 )
 from inward.analytics.suppression import shown_in_row
 from inward.campaigns.models import Campaign
+from inward.delivery.timing import zone_for
 from inward.directory.models import Person
 
 ALL_DIMENSIONS: tuple[str, ...] = (
@@ -101,7 +101,11 @@ def _report(
         total=total,
         breakdowns=built,
         over_time=parts.over_time(
-            campaign, exact=exact, total=total.counts, minimum=minimum, tz=_zone(campaign)
+            campaign,
+            exact=exact,
+            total=total.counts,
+            minimum=minimum,
+            tz=zone_for(campaign.time_zone, fallback=settings.TIME_ZONE),
         )
         if "over_time" in sections
         else [],
@@ -135,13 +139,6 @@ def _mask(values: list[int], shown: list[bool]) -> list[int | None]:
     return [value if ok else None for value, ok in zip(values, shown, strict=True)]
 
 
-def _zone(campaign: Campaign) -> ZoneInfo:
-    try:
-        return ZoneInfo(campaign.time_zone)
-    except (ValueError, KeyError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
 def person_events(person: Person) -> QuerySet[EngagementEvent]:
     """Everything recorded about ``person`` in the event stream, robots included (it is
     their record), newest first, with the campaign, touch, channel and offering names."""
@@ -156,9 +153,6 @@ def person_funnels(person: Person) -> QuerySet[RecipientFunnel]:
     """Where ``person`` stands in each campaign that reached them, latest change first."""
     return (
         RecipientFunnel.objects.filter(person=person)
-        .select_related(
-            "campaign", "first_touch", "last_touch", "channel", "persona", "department", "site"
-        )
-        .annotate(campaign_name=F("campaign__name"))
+        .select_related("campaign")
         .order_by("-updated_at", "-id")
     )

@@ -33,7 +33,7 @@ from inward.analytics.person_record import (
     statement_text,
 )
 from inward.analytics.report_types import FunnelReport
-from inward.analytics.selectors import funnel_report, person_events, person_funnels
+from inward.analytics.selectors import SECTIONS, funnel_report, person_events, person_funnels
 from inward.campaigns.models import Campaign
 from inward.directory.models import Person
 from inward.directory.selectors import person_for_user
@@ -48,10 +48,19 @@ def _choice(value: str | None, allowed: tuple[str, ...], default: str) -> str:
 
 
 def _report(
-    user: AnyUser, campaign: Campaign, *, model: str, breakdowns: tuple[str, ...]
+    user: AnyUser,
+    campaign: Campaign,
+    *,
+    model: str,
+    breakdowns: tuple[str, ...],
+    sections: tuple[str, ...] = SECTIONS,
 ) -> FunnelReport:
     return funnel_report(
-        campaign, minimum=analytics_minimum(user), model=model, breakdowns=breakdowns
+        campaign,
+        minimum=analytics_minimum(user),
+        model=model,
+        breakdowns=breakdowns,
+        sections=sections,
     )
 
 
@@ -123,7 +132,8 @@ def campaign_breakdown(request: HttpRequest, slug: str) -> HttpResponse:
     """The breakdown table for one dimension (the switcher's htmx partial)."""
     campaign = access_campaign_analytics(request.user, slug)
     dimension = _choice(request.GET.get("dimension"), charts.DIMENSIONS, "touch")
-    report = _report(request.user, campaign, model="last", breakdowns=(dimension,))
+    # The partial shows one table: no days, learning or A/B comparison to compute.
+    report = _report(request.user, campaign, model="last", breakdowns=(dimension,), sections=())
     context = {"campaign": campaign, "report": report, **_breakdown_context(report, dimension)}
     return render(request, "analytics/campaign_results.html#breakdown", context)
 
@@ -133,7 +143,7 @@ def campaign_learning(request: HttpRequest, slug: str) -> HttpResponse:
     """Attributed learning under one attribution model (the switcher's htmx partial)."""
     campaign = access_campaign_analytics(request.user, slug)
     model = _choice(request.GET.get("model"), charts.MODELS, "last")
-    report = _report(request.user, campaign, model=model, breakdowns=())
+    report = _report(request.user, campaign, model=model, breakdowns=(), sections=("learning",))
     context = {"campaign": campaign, "report": report, **_learning_context(report, model)}
     return render(request, "analytics/campaign_results.html#learning", context)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from inward.analytics.events import record_events
@@ -87,6 +88,19 @@ def test_the_command_rolls_up_with_a_given_number_of_days() -> None:
 
     assert "1 raw events deleted" in out.getvalue()
     assert not EngagementEvent.objects.exists() and EventRollup.objects.get().count == 1
+    assert ": 1 raw events rolled up" in out.getvalue(), "a line per day as it goes"
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "seven"])
+def test_the_command_refuses_a_retention_that_would_delete_everything(days: str) -> None:
+    setup = promoting(None, people=1, touches=1)
+    delivery = deliver(setup.touches[0], setup.people[0], at=timezone.now())
+    record_events([on_touch(EventKind.OPENED, delivery, timezone.now())])
+
+    with pytest.raises(CommandError):
+        call_command("analytics", "rollup", "--days", days, stdout=StringIO())
+
+    assert EngagementEvent.objects.count() == 1  # the open, kept
 
 
 def test_the_command_rebuilds_missing_funnel_rows() -> None:

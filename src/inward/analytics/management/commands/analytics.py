@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from inward.analytics.funnel_state import funnel_reached_backfill, funnel_rows_rebuild
 from inward.analytics.retention import events_rollup, retention_cutoff
+
+
+def _positive_days(value: str) -> int:
+    """--days: a whole number of days, at least 1 (0 would roll up and delete every raw
+    event at once)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("keep at least 1 day of raw events")
+    return days
 
 
 class Command(BaseCommand):
@@ -20,7 +34,7 @@ class Command(BaseCommand):
         rollup = sub.add_parser("rollup", help="Roll up and delete events past retention.")
         rollup.add_argument(
             "--days",
-            type=int,
+            type=_positive_days,
             default=None,
             help="Keep this many days of raw events (default INWARD_EVENT_RETENTION_DAYS).",
         )
@@ -32,7 +46,12 @@ class Command(BaseCommand):
 
     def handle_rollup(self, *, days: int | None, **options: Any) -> None:
         cutoff = retention_cutoff(days=days)
-        report = events_rollup(days=days)
+        self.stdout.write(f"Rolling up raw events from before {cutoff:%Y-%m-%d %H:%M %Z}…")
+
+        def progress(day: dt.date, deleted: int) -> None:
+            self.stdout.write(f"  {day:%Y-%m-%d}: {deleted} raw events rolled up")
+
+        report = events_rollup(days=days, on_day=progress)
         self.stdout.write(
             f"Rolled up events before {cutoff:%Y-%m-%d %H:%M %Z}: {len(report.days)} days, "
             f"{report.deleted} raw events deleted, {report.rows} daily counts written."

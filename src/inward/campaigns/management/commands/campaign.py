@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inward.accounts.models import Role, User
+from inward.analytics.export import amount_text
 from inward.analytics.report_types import FunnelReport
 from inward.campaigns import services
 from inward.campaigns.errors import CampaignError, CampaignFileError
@@ -143,13 +144,6 @@ class Command(BaseCommand):
         return user
 
 
-def _amount(value: float | None) -> str:
-    """A credited amount as the page shows it: whole when whole, else one decimal."""
-    if value is None:
-        return "-"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
 def funnel_lines(report: FunnelReport) -> list[str]:
     """The report as a console table: stages across, groups down; "-" is hidden."""
     cut = "exact" if report.minimum_group_size == 1 else f"min {report.minimum_group_size}"
@@ -161,7 +155,7 @@ def funnel_lines(report: FunnelReport) -> list[str]:
             cells = "".join(f"{'-' if c is None else c:>11}" for c in row.counts)
             lines.append(f"  {row.label[:26]:<26}{cells}")
     for item in report.learning[:1]:
-        enrolled, completed = _amount(item.enrolled), _amount(item.completed)
+        enrolled, completed = (amount_text(v) or "-" for v in (item.enrolled, item.completed))
         lines.append(f"learning ({item.model} touch): {enrolled} enrolled, {completed} completed")
     for comparison in report.variants:
         lines.append(f"{comparison.touch_name}: {comparison.verdict}")
