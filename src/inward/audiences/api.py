@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -23,6 +24,7 @@ from inward.audiences.selectors import (
     rule_count,
     rule_explain,
     rules_count,
+    saved_audience_rules,
 )
 from inward.directory.selectors import person_by_email
 
@@ -97,10 +99,15 @@ def _rule_text(body: RuleIn | AudienceIn | AudienceChange) -> str:
     return body.rule
 
 
-def _out(user: AnyUser, audience: Audience, count: int | None) -> AudienceOut:
+def _out(
+    user: AnyUser,
+    audience: Audience,
+    count: int | None,
+    audience_rules: Mapping[str, str] | None = None,
+) -> AudienceOut:
     """``count`` is None when the saved rule no longer works (an audience it uses is gone);
     a behaviour rule's small count is hidden from non-admins (``audiences.privacy``)."""
-    view = rule_view(user, audience.rule)
+    view = rule_view(user, audience.rule, audience_rules=audience_rules)
     shown = None if count is None else view.count(count)
     return AudienceOut(
         slug=audience.slug,
@@ -129,7 +136,8 @@ def list_audiences(request: HttpRequest) -> list[AudienceOut]:
     audiences = list(audience_list())
     counts = rules_count(rules=[audience.rule for audience in audiences])
     pairs = zip(audiences, counts, strict=True)
-    return [_out(request.user, audience, count) for audience, count in pairs]
+    known = saved_audience_rules()
+    return [_out(request.user, audience, count, known) for audience, count in pairs]
 
 
 @router.post("/", response={201: AudienceOut})

@@ -11,6 +11,7 @@ Breakdowns are folded the same way for everyone (``lib.privacy.fold_small_groups
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,8 +38,14 @@ class RuleView:
         return n
 
 
-def rule_view(user: AnyUser, rule: str) -> RuleView:
+def rule_view(
+    user: AnyUser, rule: str, *, audience_rules: Mapping[str, str] | None = None
+) -> RuleView:
     """How much of ``rule``'s matches ``user`` may see (see the module docstring)."""
     minimum: int = settings.INWARD_MIN_GROUP_SIZE
-    private = not is_admin(user) and bool(rule.strip()) and rule_uses_behaviour(rule)
+    private = (
+        not is_admin(user)
+        and bool(rule.strip())
+        and rule_uses_behaviour(rule, audience_rules=audience_rules)
+    )
     return RuleView(private=private, minimum=minimum)

@@ -24,6 +24,12 @@ def audience_rule_text(slug: str) -> str | None:
     return Audience.objects.filter(slug=slug).values_list("rule", flat=True).first()
 
 
+def saved_audience_rules() -> dict[str, str]:
+    """Every saved audience's rule by slug: one query for a list of rows that each may
+    name other audiences."""
+    return dict(Audience.objects.values_list("slug", "rule"))
+
+
 def rule_context(*, today: date | None = None, slug: str | None = None) -> CompileContext:
     """A compile context; ``slug`` is the audience the rule belongs to, to catch cycles."""
     return CompileContext(

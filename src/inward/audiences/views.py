@@ -7,6 +7,7 @@ buttons itself, so the page works without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from inward.audiences.selectors import (
     rule_explain,
     rule_sample,
     rules_count,
+    saved_audience_rules,
 )
 from inward.directory.models import Department
 from inward.directory.selectors import person_by_email
@@ -73,8 +75,9 @@ def audience_list(request: HttpRequest) -> HttpResponse:
         )
     sort, page = _sorted_page(request, audiences, AUDIENCE_SORTS)
     counts = rules_count(rules=[audience.rule for audience in page])
+    known = saved_audience_rules()
     rows = [
-        (audience, _viewed_count(request, audience.rule, count))
+        (audience, _viewed_count(request, audience.rule, count, known))
         for audience, count in zip(page, counts, strict=True)
     ]
     context = {
@@ -337,12 +340,14 @@ def _count_context(request: HttpRequest, rule: str) -> dict[str, Any]:
     }
 
 
-def _viewed_count(request: HttpRequest, rule: str, count: int | None) -> int | str | None:
+def _viewed_count(
+    request: HttpRequest, rule: str, count: int | None, known: Mapping[str, str]
+) -> int | str | None:
     """A list row's count: the number, None for a rule error, or "hidden" for a behaviour
     rule's count too small for this viewer."""
     if count is None:
         return None
-    shown = rule_view(request.user, rule).count(count)
+    shown = rule_view(request.user, rule, audience_rules=known).count(count)
     return "hidden" if shown is None else shown
 
 

@@ -4,6 +4,7 @@ whether a rule reads what people did (for privacy: see ``rule_uses_behaviour``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inward.audiences.rules import parse_rule, rule_to_text
@@ -76,13 +77,16 @@ def _names(text: str, functions: tuple[str, ...], slug: str) -> bool:
     return any(call.name in functions and call.args[:1] == (slug,) for call in calls)
 
 
-def rule_uses_behaviour(rule: Node | str) -> bool:
+def rule_uses_behaviour(
+    rule: Node | str, *, audience_rules: Mapping[str, str] | None = None
+) -> bool:
     """Whether a rule reads engagement (``opened``, ``clicked``, ``enrolled``,
     ``completed``), itself or through the saved audiences it names.
 
     Who is in such an audience, and why, is person-level engagement: only admins (and the
     person) may see it, and its counts are group sizes (small ones hidden). A rule that
-    does not parse counts as using behaviour (the safe answer).
+    does not parse counts as using behaviour (the safe answer). ``audience_rules`` (slug
+    to rule, from ``saved_audience_rules``) saves a query per named audience in a list.
     """
     from inward.audiences.selectors import audience_rule_text
 
@@ -102,7 +106,11 @@ def rule_uses_behaviour(rule: Node | str) -> bool:
             slug = str(leaf.args[0]) if leaf.args else ""
             if leaf.name == "in_audience" and slug not in seen:
                 seen.add(slug)
-                text = audience_rule_text(slug)
+                text = (
+                    audience_rules.get(slug)
+                    if audience_rules is not None
+                    else audience_rule_text(slug)
+                )
                 if text is not None:
                     pending.append(text)
     return False

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inward.accounts.services import token_create
@@ -158,3 +160,21 @@ def test_the_message_preview_does_not_pick_a_member_of_a_behaviour_audience_for_
     body = {"subject": "Hi {{ person.first_name }}", "body": "B"}
     assert "Hi Outside0" in text(client_as(manager_user).post(url, body))  # anyone, not a member
     assert "Hi Keen0" in text(client_as(admin_user).post(url, body))
+
+
+def test_the_list_looks_up_named_audiences_once_whatever_the_number_of_rows(
+    client_as: Any, manager_user: Any, db: None
+) -> None:
+    Audience.objects.create(slug="base", name="Base", rule='department = "Sales"')
+
+    def queries_for_list(rows: int) -> int:
+        for n in range(Audience.objects.count() - 1, rows):
+            Audience.objects.create(
+                slug=f"named-{n}", name=f"Named {n}", rule='in_audience("base")'
+            )
+        client = client_as(manager_user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/audiences/").status_code == 200
+        return len(captured)
+
+    assert queries_for_list(2) == queries_for_list(12)
