@@ -88,7 +88,7 @@ def touch_edit(request: HttpRequest, slug: str, touch_id: int) -> HttpResponse:
     prefetch_related_objects(
         [touch], Prefetch("variants", Variant.objects.select_related("persona"))
     )
-    samples = variant_samples(request, [touch], _wiifm(campaign))
+    samples = variant_samples(request, [touch], _wiifm(campaign), mark_yours=True)
     context["samples"] = samples[touch.pk]
     return render(request, "campaigns/touch_form.html", context)
 

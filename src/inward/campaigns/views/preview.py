@@ -104,16 +104,22 @@ class Sample:
 
 
 def variant_samples(
-    request: HttpRequest, touches: list[Touch], wiifm: dict[tuple[int, int], str]
+    request: HttpRequest,
+    touches: list[Touch],
+    wiifm: dict[tuple[int, int], str],
+    *,
+    mark_yours: bool = False,
 ) -> dict[int, list[Sample]]:
     """Each touch's variants rendered for the signed-in user's record (else the first
     person in the directory), keyed by touch id. ``wiifm`` maps (campaign id, persona id)
-    to the campaign's line for that persona. Variants are prefetched by the caller."""
+    to the campaign's line for that persona. Variants are prefetched by the caller.
+    ``mark_yours`` marks the version the user would get (a few queries per touch: for
+    the touch page, not for the approval inbox's list)."""
     own = person_for_user(request.user)
     person = own or _anyone()
     samples: dict[int, list[Sample]] = {}
     for touch in touches:
-        yours = _version_for(touch, own) if own is not None else None
+        yours = _version_for(touch, own) if own is not None and mark_yours else None
         samples[touch.pk] = [
             _sample(variant, touch, person, wiifm, yours=variant == yours)
             for variant in touch.variants.all()
