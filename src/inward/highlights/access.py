@@ -26,9 +26,14 @@ def can_edit_highlights(user: AnyUser) -> bool:
     return access.can_edit_campaigns(user)
 
 
-def access_highlight(user: AnyUser, highlight_id: int, *, edit: bool = False) -> Highlight:
+def access_highlight(
+    user: AnyUser, highlight_id: int, *, edit: bool = False, picture: bool = False
+) -> Highlight:
+    """The highlight without its stored picture's bytes unless ``picture`` is asked for
+    (saving it then leaves the picture as it is)."""
     access.require(can_edit_highlights(user) if edit else can_read_highlights(user))
-    highlight = Highlight.objects.select_related("campaign", "created_by").filter(pk=highlight_id)
+    highlights = Highlight.objects.select_related("campaign", "created_by")
+    highlight = (highlights if picture else highlights.defer("image")).filter(pk=highlight_id)
     return _found(highlight.first())
 
 

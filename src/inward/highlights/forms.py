@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -120,9 +119,8 @@ class HighlightForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
-    def __init__(self, *args: Any, highlight: Highlight | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.highlight = highlight
         self.clean_image: CleanImage | None = None
 
     @staticmethod
@@ -139,29 +137,11 @@ class HighlightForm(forms.Form):
         upload: UploadedFile[bytes] | None = self.cleaned_data.get("picture") or None
         if upload is None:
             return None
-        if upload.size is not None and upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The picture is larger than %(mb)s MB. Save it smaller and try again.")
-                % {"mb": MAX_BYTES // (1024 * 1024)}
-            )
-        try:
+        try:  # reads one byte past the limit, so image_clean refuses a larger file
             self.clean_image = image_clean(upload.read(MAX_BYTES + 1))
         except ImageRefused as refused:
             raise forms.ValidationError(str(refused)) from refused
         return upload
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        kind = data.get("kind")
-        if kind == HighlightKind.QUOTE and not data.get("quote_text", "").strip():
-            self.add_error("quote_text", _("Write the quote."))
-        if kind == HighlightKind.NUMBER and not data.get("number_value", "").strip():
-            self.add_error("number_value", _("Give the number."))
-        has_picture = self.highlight is not None and self.highlight.has_picture
-        missing = self.clean_image is None and not has_picture and "picture" not in self.errors
-        if kind == HighlightKind.PICTURE and missing:
-            self.add_error("picture", _("Choose a picture to upload."))
-        return data
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values as the services take them (no upload, only the image)."""
@@ -203,6 +183,7 @@ class StakeholderForm(forms.ModelForm[Stakeholder]):
         return _one_line(str(self.cleaned_data["name"]))
 
     def clean_email(self) -> str:
+        # Also checked by the services; here too so it shows with the form's other errors.
         address = str(self.cleaned_data["email"]).strip()
         others = Stakeholder.objects.filter(email__iexact=address)
         if self.instance.pk:
@@ -235,12 +216,6 @@ class ContactForm(forms.Form):
         widget=_text(),
         help_text=gettext_lazy("e.g. “Quarterly review, showed the onboarding funnel”."),
     )
-
-    def clean_contacted_on(self) -> Any:
-        day = self.cleaned_data["contacted_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The contact date cannot be in the future."))
-        return day
 
 
 class DigestForm(forms.Form):

@@ -136,10 +136,6 @@ def channels_of_kind(kind: str) -> QuerySet[Channel]:
     return Channel.objects.filter(kind=kind, enabled=True).order_by("name")
 
 
-def default_channel(kind: str) -> Channel | None:
-    return channels_of_kind(kind).first()
-
-
 def email_channels() -> QuerySet[Channel]:
     return channels_of_kind(ChannelKind.EMAIL)
 

@@ -3,12 +3,12 @@
 A digest is not a campaign delivery (no outbox row, no tracking), so it borrows the
 channels' connection code rather than the sender:
 
-- E-mail goes through the chosen e-mail ``Channel``'s SMTP server (``smtp_settings`` and
-  ``connect`` from the e-mail transport: host, port, TLS, login, or ``EMAIL_URL`` when the
-  channel names no server). The campaign transport's MIME skeleton has no room for
-  pictures, so the message is built here with the standard library: a plain-text part and
-  an HTML part, with the pictures attached inline (``multipart/related``, ``cid:``).
-  With no e-mail channel configured, or one whose server is Django's non-SMTP backend
+- E-mail goes through the e-mail transport (``DigestMailer`` is an ``EmailTransport``):
+  the chosen e-mail ``Channel``'s SMTP server, or ``EMAIL_URL`` when there is no channel or
+  it names no server. The campaign transport's MIME skeleton has no room for pictures, so
+  the message is built here with the standard library: a plain-text part and an HTML part,
+  with the pictures attached inline (``multipart/related``, ``cid:``); its bytes go through
+  the transport's own SMTP transaction. When the server is Django's non-SMTP backend
   (``console://``, tests' ``locmem``), Django's mailer sends it instead.
 - Slack goes through the chosen Slack ``Channel``'s transport (the same bot token, API
   address, error handling and Block Kit), posting to the stakeholder's own Slack id (a
@@ -25,25 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 
 import nh3
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inward.campaigns.rendering.mime import email_html_document
 from inward.delivery.channels.base import Job, Recipient, TransportError
-from inward.delivery.channels.email.transport import (
-    SmtpSettings,
-    connect,
-    display_address,
-    smtp_settings,
-)
+from inward.delivery.channels.email.transport import EmailTransport, display_address
 from inward.delivery.channels.slack.transport import SlackTransport
-from inward.delivery.models import Channel
+from inward.delivery.models import Channel, ChannelKind
 from inward.highlights.images import EXTENSIONS, CleanImage, image_for_email
 from inward.highlights.models import Digest, Highlight
 
@@ -86,7 +79,6 @@ def digest_content(
     context = {
         "digest": digest,
         "items": [_item(each, picture_src(each)) for each in highlights],
-        "base_url": settings.INWARD_BASE_URL,
     }
     html = render_to_string("highlights/email/digest.html", context)
     text = render_to_string("highlights/email/digest.txt", context)
@@ -139,68 +131,37 @@ def email_pictures(digest_id: int, highlights: list[Highlight]) -> dict[int, Pic
 # --- E-mail ----------------------------------------------------------------------------------
 
 
-class DigestMailer:
-    """Sends digest e-mails: ``send`` many, then ``close``. Raises ``TransportError``
-    (``permanent`` for a 5xx answer or an address no retry will fix)."""
+class DigestMailer(EmailTransport):
+    """The e-mail transport, sending digests: ``send_digest`` many, then ``close``. Raises
+    ``TransportError`` (``permanent`` for a 5xx answer or an address no retry will fix).
+    Without an e-mail channel, an unsaved one with no settings stands in, so the server is
+    ``EMAIL_URL``'s (or Django's non-SMTP mailer). ``reply_to`` applies when the channel
+    names none."""
 
     def __init__(self, channel: Channel | None, *, reply_to: str = "") -> None:
-        config = channel.config if channel is not None else {}
-        self.server: SmtpSettings | None = smtp_settings(channel) if channel else None
-        self.from_addr = str(config.get("from_addr") or settings.DEFAULT_FROM_EMAIL)
-        self.reply_to = str(config.get("reply_to") or reply_to or "")
-        self._smtp: smtplib.SMTP | None = None
-        self._mailer: BaseEmailBackend | None = None
+        super().__init__(channel or Channel(kind=ChannelKind.EMAIL))
+        self.reply_to = self.reply_to or reply_to or None
 
-    def send(self, *, to: Recipient, content: DigestContent, message_id: str) -> None:
+    def send_digest(self, *, to: Recipient, content: DigestContent, message_id: str) -> None:
         if self.server is None:
-            self._send_with_django(to, content, message_id)
-        else:
-            self._send_with_smtp(to, content, message_id)
-
-    def close(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                smtp.close()
-        mailer, self._mailer = self._mailer, None
-        if mailer is not None:
-            mailer.close()
-
-    def _send_with_smtp(self, to: Recipient, content: DigestContent, message_id: str) -> None:
+            self._send_digest_with_django(to, content, message_id)
+            return
         try:
             message = mime_message(
                 content,
                 from_addr=self.from_addr,
                 to=to,
-                reply_to=self.reply_to,
+                reply_to=self.reply_to or "",
                 message_id=message_id,
             )
+            data = message.as_bytes()
         except (ValueError, IndexError) as error:
             raise TransportError(f"The message cannot be built: {error}", permanent=True) from error
-        if self._smtp is None:
-            assert self.server is not None
-            self._smtp = connect(self.server)
-        try:
-            self._smtp.send_message(
-                message, from_addr=parseaddr(self.from_addr)[1], to_addrs=[to.email]
-            )
-        except smtplib.SMTPRecipientsRefused as refused:
-            code, reply = next(iter(refused.recipients.values()))
-            raise _refused(code, reply, f"refused {to.email}") from refused
-        except smtplib.SMTPResponseException as refused:
-            self._reset()
-            raise _refused(
-                refused.smtp_code, refused.smtp_error, "refused the message"
-            ) from refused
-        except (smtplib.SMTPException, OSError) as error:
-            self._drop()
-            raise TransportError(
-                f"The connection to the SMTP server failed: {error}", permanent=False
-            ) from error
+        self._transact(to.email, data)
 
-    def _send_with_django(self, to: Recipient, content: DigestContent, message_id: str) -> None:
+    def _send_digest_with_django(
+        self, to: Recipient, content: DigestContent, message_id: str
+    ) -> None:
         message = EmailMultiAlternatives(
             subject=content.subject,
             body=content.text,
@@ -216,26 +177,10 @@ class DigestMailer:
             message.message()  # a header with a line break (Subject, To) raises here
         except ValueError as error:
             raise TransportError(f"The message cannot be built: {error}", permanent=True) from error
-        if self._mailer is None:
-            self._mailer = mailers.default
-            self._mailer.open()
         try:
-            self._mailer.send_messages([message])
+            self._django_mailer().send_messages([message])
         except (smtplib.SMTPException, OSError) as error:
             raise TransportError(f"The mail backend failed: {error}", permanent=False) from error
-
-    def _reset(self) -> None:
-        if self._smtp is None:
-            return
-        try:
-            self._smtp.rset()
-        except (smtplib.SMTPException, OSError):
-            self._drop()
-
-    def _drop(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is not None:
-            smtp.close()
 
 
 def mime_message(
@@ -280,11 +225,6 @@ def _inline_part(picture: Picture) -> MIMEPart:
         disposition="inline",
     )
     return part
-
-
-def _refused(code: int, reply: bytes | str, what: str) -> TransportError:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return TransportError(f"The SMTP server {what}: {code} {text}", permanent=500 <= code < 600)
 
 
 # --- Slack -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ before sending, so running it twice sends nothing twice.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,13 +85,15 @@ def highlight_create(*, actor: User, image: CleanImage | None = None, **fields: 
 def highlight_update(
     *, actor: User, highlight: Highlight, image: CleanImage | None = None, **fields: Any
 ) -> Highlight:
-    """Change a highlight; ``image=None`` keeps the picture it has."""
+    """The highlight changed and saved; ``image=None`` keeps the picture it has. A
+    refused change (``HighlightError``) leaves ``highlight`` as it was."""
+    changed = copy.copy(highlight)
     for name, value in _known(fields).items():
-        setattr(highlight, name, value)
-    _set_image(highlight, image)
-    _check_highlight(highlight)
-    highlight.save()
-    return highlight
+        setattr(changed, name, value)
+    _set_image(changed, image)
+    _check_highlight(changed)
+    changed.save()
+    return changed
 
 
 def highlight_pin(*, actor: User, highlight: Highlight, pinned: bool) -> None:
@@ -366,21 +369,18 @@ def digest_deliver(*, digest_id: int) -> None:
 def _deliver_all(digest: Digest, waiting: list[DigestRecipient]) -> None:
     highlights = digest_highlights(digest)
     pictures = email_pictures(digest.pk, highlights)
-    email_content = digest_content(
+    # One rendering for every copy: Slack reads only the subject and the text, which
+    # names each picture rather than pointing at it.
+    content = digest_content(
         digest,
         highlights,
         picture_src=lambda each: f"cid:{pictures[each.pk].cid}" if each.pk in pictures else "",
         pictures=list(pictures.values()),
     )
-    # Slack has no room for pictures: the text has their titles and stories.
-    text_only = digest_content(digest, highlights, picture_src=lambda each: "")
     sender = _Sender(digest)
     try:
         for copy in waiting:
             if _claim(copy):
-                content = (
-                    email_content if copy.channel_kind == PreferredChannel.EMAIL else text_only
-                )
                 _record(copy, sender.send(copy, content))
     finally:
         sender.close()
@@ -440,7 +440,7 @@ class _Sender:
             if copy.channel_kind == PreferredChannel.SLACK:
                 self._slack(to, content, message_id, stakeholder.slack)
             else:
-                self.mailer.send(to=to, content=content, message_id=message_id)
+                self.mailer.send_digest(to=to, content=content, message_id=message_id)
         except TransportError as error:
             return str(error)
         return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inward.accounts import access
 from inward.accounts.models import User
+from inward.campaigns.views._common import query_without_page
 from inward.highlights import services
 from inward.highlights.access import (
     access_digest,
@@ -67,7 +69,7 @@ def highlight_list_view(request: HttpRequest) -> HttpResponse:
         "show_all": show_all,
         "campaign": campaign,
         "can_edit": can_edit_highlights(request.user),
-        "query_string": _without_page(request),
+        "query_string": query_without_page(request),
     }
     return render(request, "highlights/highlight_list.html", context)
 
@@ -84,7 +86,7 @@ def highlight_create(request: HttpRequest) -> HttpResponse:
                 actor=_actor(request), image=form.clean_image, **form.service_fields()
             )
         except services.HighlightError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Highlight “%(t)s” pinned.") % {"t": highlight.title})
             return redirect(_after_save(highlight))
@@ -98,18 +100,17 @@ def highlight_edit(request: HttpRequest, highlight_id: int) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         initial=HighlightForm.initial_for(highlight),
-        highlight=highlight,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.highlight_update(
+            highlight = services.highlight_update(
                 actor=_actor(request),
                 highlight=highlight,
                 image=form.clean_image,
                 **form.service_fields(),
             )
         except services.HighlightError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Highlight “%(t)s” saved.") % {"t": highlight.title})
             return redirect(_after_save(highlight))
@@ -138,7 +139,7 @@ def highlight_delete(request: HttpRequest, highlight_id: int) -> HttpResponse:
 @require_GET
 def highlight_picture(request: HttpRequest, highlight_id: int) -> HttpResponse:
     """The picture, to signed-in readers only; never cached by shared caches."""
-    highlight = access_highlight(request.user, highlight_id)
+    highlight = access_highlight(request.user, highlight_id, picture=True)
     if not highlight.has_picture or not highlight.image:
         return HttpResponse(status=404)
     response = HttpResponse(bytes(highlight.image), content_type=highlight.image_type)
@@ -176,7 +177,7 @@ def stakeholder_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "sorts": STAKEHOLDER_SORTS,
         "can_edit": can_edit_highlights(request.user),
-        "query_string": _without_page(request),
+        "query_string": query_without_page(request),
     }
     return render(request, "highlights/stakeholder_list.html", context)
 
@@ -202,7 +203,7 @@ def stakeholder_create(request: HttpRequest) -> HttpResponse:
                 actor=_actor(request), **form.service_fields()
             )
         except services.HighlightError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Stakeholder “%(n)s” added.") % {"n": stakeholder.name})
             return redirect("highlights:stakeholder_detail", stakeholder_id=stakeholder.pk)
@@ -220,7 +221,7 @@ def stakeholder_edit(request: HttpRequest, stakeholder_id: int) -> HttpResponse:
                 actor=_actor(request), stakeholder=stakeholder, **form.service_fields()
             )
         except services.HighlightError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Stakeholder “%(n)s” saved.") % {"n": stakeholder.name})
             return redirect("highlights:stakeholder_detail", stakeholder_id=stakeholder.pk)
@@ -250,7 +251,7 @@ def stakeholder_detail(request: HttpRequest, stakeholder_id: int) -> HttpRespons
                     actor=_actor(request), stakeholder=stakeholder, **form.cleaned_data
                 )
             except services.HighlightError as error:
-                form.add_error(None, error.message)
+                _refused(form, error)
             else:
                 messages.success(request, _("Contact logged."))
                 return redirect("highlights:stakeholder_detail", stakeholder_id=stakeholder.pk)
@@ -275,7 +276,7 @@ def digest_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "can_edit": can_edit_highlights(request.user),
-        "query_string": _without_page(request),
+        "query_string": query_without_page(request),
     }
     return render(request, "highlights/digest_list.html", context)
 
@@ -316,7 +317,7 @@ def digest_edit(request: HttpRequest, digest_id: int) -> HttpResponse:
         try:
             services.digest_update(actor=_actor(request), digest=digest, **form.cleaned_data)
         except services.HighlightError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Digest saved."))
             return redirect("highlights:digest_detail", digest_id=digest.pk)
@@ -412,7 +413,6 @@ def digest_delete(request: HttpRequest, digest_id: int) -> HttpResponse:
     return redirect("highlights:digests")
 
 
-def _without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+def _refused(form: forms.BaseForm, error: services.HighlightError) -> None:
+    """The service's refusal on the field its ``code`` names, else above the form."""
+    form.add_error(error.code if error.code in form.fields else None, error.message)
