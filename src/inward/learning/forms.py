@@ -1,4 +1,5 @@
-"""Forms for the offerings catalogue. Forms only validate input; the services decide."""
+"""Forms for the offerings catalogue. Forms only parse input; the services decide (a taken
+slug or activity id, dates out of order), and the views put their refusals on the fields."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from inward.accounts.models import User
 from inward.audiences.models import Persona
 from inward.learning.models import Offering, OfferingKind
+from inward.learning.services import OFFERING_FIELDS
 from inward.web.forms import StyledForm
 
 KIND_CHOICES = [("", _("All kinds")), *OfferingKind.choices]
@@ -73,8 +75,6 @@ class OfferingForm(StyledForm):
     starts_on = forms.DateField(label=_("Starts"), required=False, widget=_date())
     ends_on = forms.DateField(label=_("Ends"), required=False, widget=_date())
 
-    FIELDS = ("title", "kind", "description", "activity_id", "url", "owner", "starts_on", "ends_on")
-
     def __init__(self, *args: Any, offering: Offering | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.offering = offering
@@ -86,38 +86,14 @@ class OfferingForm(StyledForm):
 
     @classmethod
     def initial_for(cls, offering: Offering) -> dict[str, Any]:
-        initial: dict[str, Any] = {name: getattr(offering, name) for name in cls.FIELDS}
+        initial: dict[str, Any] = {name: getattr(offering, name) for name in OFFERING_FIELDS}
         initial["owner"] = offering.owner_id
         initial["slug"] = offering.slug
         return initial
 
-    def clean_slug(self) -> str:
-        slug: str = self.cleaned_data["slug"]
-        if self.offering is not None:
-            return self.offering.slug
-        if Offering.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(_("Another offering already uses this slug."))
-        return slug
-
-    def clean_activity_id(self) -> str:
-        activity_id: str = self.cleaned_data["activity_id"]
-        taken = Offering.objects.filter(activity_id=activity_id)
-        if self.offering is not None:
-            taken = taken.exclude(pk=self.offering.pk)
-        if taken.exists():
-            raise forms.ValidationError(_("Another offering already has this activity id."))
-        return activity_id
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error("ends_on", _("The end cannot come before the start."))
-        return cleaned
-
     def fields_data(self) -> dict[str, Any]:
         """The cleaned fields the services take (everything but the slug)."""
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        return {name: self.cleaned_data[name] for name in OFFERING_FIELDS}
 
 
 class OfferingPersonasForm(StyledForm):

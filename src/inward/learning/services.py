@@ -8,7 +8,9 @@ audience or a touch condition names, cannot be deleted.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,57 +38,75 @@ def _require_editor(actor: User | None) -> None:
         access.require(access.can_edit_campaigns(actor))
 
 
-def _check_slug(slug: str) -> None:
+def _slug_problem(slug: str) -> OfferingError | None:
     try:
         validate_slug(slug)
     except ValidationError:
-        raise OfferingError(
+        return OfferingError(
             "slug_invalid",
             _("A slug has only letters, digits, hyphens and underscores."),
             field="slug",
-        ) from None
+        )
     if len(slug) > 100:
-        raise OfferingError("slug_invalid", _("The slug is too long."), field="slug")
+        return OfferingError("slug_invalid", _("The slug is too long."), field="slug")
     if slug in RESERVED_SLUGS:
-        raise OfferingError(
+        return OfferingError(
             "slug_invalid", _("This slug is reserved; choose another."), field="slug"
         )
     if Offering.objects.filter(slug=slug).exists():
-        raise OfferingError(
-            "slug_taken",
-            _('An offering with the slug "%(slug)s" exists.') % {"slug": slug},
-            field="slug",
+        return OfferingError(
+            "slug_taken", _("Another offering already uses this slug."), field="slug"
         )
+    return None
 
 
 # Path words under /learning/ that an offering slug would shadow.
 RESERVED_SLUGS = frozenset({"new"})
 
 
-def _check_fields(offering: Offering) -> None:
+def _field_problems(offering: Offering) -> list[OfferingError]:
+    problems = []
     if not offering.title.strip():
-        raise OfferingError("title_missing", _("An offering needs a title."), field="title")
+        problems.append(
+            OfferingError("title_missing", _("An offering needs a title."), field="title")
+        )
     if offering.kind not in OfferingKind.values:
-        raise OfferingError("kind", _("Choose what kind of offering this is."), field="kind")
+        problems.append(
+            OfferingError("kind", _("Choose what kind of offering this is."), field="kind")
+        )
+    problems += _address_problems(offering)
+    starts, ends = offering.starts_on, offering.ends_on
+    if starts and ends and ends < starts:
+        problems.append(
+            OfferingError("dates", _("The end cannot come before the start."), field="ends_on")
+        )
+    return problems
+
+
+def _address_problems(offering: Offering) -> list[OfferingError]:
+    """A required, unique activity id and an optional link, both full addresses."""
+    problems = []
     for name in ("activity_id", "url"):
         value = getattr(offering, name)
         if name == "activity_id" or value:
             try:
                 URLValidator()(value)
             except ValidationError:
-                raise OfferingError(
-                    name, _("Give a full address starting with https://."), field=name
-                ) from None
+                message = _("Give a full address starting with https://.")
+                problems.append(OfferingError(name, message, field=name))
     taken = Offering.objects.filter(activity_id=offering.activity_id).exclude(pk=offering.pk)
-    if taken.exists():
-        raise OfferingError(
-            "activity_id_taken",
-            _("Another offering already has this activity id."),
-            field="activity_id",
-        )
-    starts, ends = offering.starts_on, offering.ends_on
-    if starts and ends and ends < starts:
-        raise OfferingError("dates", _("The end cannot come before the start."), field="ends_on")
+    if not any(p.field == "activity_id" for p in problems) and taken.exists():
+        message = _("Another offering already has this activity id.")
+        problems.append(OfferingError("activity_id_taken", message, field="activity_id"))
+    return problems
+
+
+def _refuse(problems: Iterable[OfferingError | None]) -> None:
+    """Raise the first problem, carrying the rest, so a form can show them all at once."""
+    found = [problem for problem in problems if problem is not None]
+    if found:
+        first, *others = found
+        raise OfferingError(first.code, first.message, field=first.field, others=others)
 
 
 def _printable(value: Any) -> Any:
@@ -102,9 +122,8 @@ def offering_create(*, actor: User | None, slug: str, **fields: Any) -> Offering
     """A new offering. ``fields`` are any of ``OFFERING_FIELDS``."""
     _require_editor(actor)
     _unknown(fields)
-    _check_slug(slug)
     offering = Offering(slug=slug, **fields)
-    _check_fields(offering)
+    _refuse([_slug_problem(slug), *_field_problems(offering)])
     try:
         with transaction.atomic():
             offering.save()
@@ -131,9 +150,14 @@ def offering_update(*, actor: User | None, offering: Offering, **fields: Any) ->
     changed = [name for name, value in fields.items() if getattr(offering, name) != value]
     if not changed:
         return []
+    # Checked on a copy: a refused change leaves the caller's offering as it was (the
+    # form page shows its saved title).
+    candidate = copy.copy(offering)
+    for name in changed:
+        setattr(candidate, name, fields[name])
+    _refuse(_field_problems(candidate))
     for name in changed:
         setattr(offering, name, fields[name])
-    _check_fields(offering)
     offering.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=actor,

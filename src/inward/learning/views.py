@@ -47,6 +47,12 @@ def _offering(slug: str) -> Offering:
     return offering
 
 
+def _refused(form: OfferingForm, error: OfferingError) -> None:
+    """Put each problem the service found on the field it is about, or on the form."""
+    for problem in error.all():
+        form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+
+
 @require_http_methods(["GET"])
 def offering_list_view(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_campaigns(request.user))
@@ -93,7 +99,7 @@ def offering_create(request: HttpRequest) -> HttpResponse:
                 actor=_actor(request), slug=form.cleaned_data["slug"], **form.fields_data()
             )
         except OfferingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            _refused(form, error)
         else:
             messages.success(
                 request, _("Offering “%(title)s” created.") % {"title": offering.title}
@@ -113,7 +119,7 @@ def offering_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.offering_update(actor=_actor(request), offering=offering, **form.fields_data())
         except OfferingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Offering “%(title)s” saved.") % {"title": offering.title})
             return redirect("learning:detail", slug=offering.slug)

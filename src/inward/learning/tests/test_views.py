@@ -174,6 +174,23 @@ def test_slugs_and_activity_ids_are_unique(client: Client, manager_user: Any) ->
     assert form.errors["activity_id"] == ["Another offering already has this activity id."]
 
 
+def test_a_refused_edit_keeps_what_was_typed_on_the_saved_offerings_page(
+    client: Client, admin_user: Any
+) -> None:
+    offering = make_offering()
+    make_offering("other", activity_id=FORM["activity_id"])
+    client.force_login(admin_user)
+    data = {**FORM, "title": "Typed title", "ends_on": "2026-03-01"}
+    response = client.post(reverse("learning:edit", args=[offering.slug]), data)
+    form = response.context["form"]
+    assert form.errors["activity_id"] == ["Another offering already has this activity id."]
+    assert form.errors["ends_on"] == ["The end cannot come before the start."]
+    page = response.content.decode()
+    assert 'value="Typed title"' in page and "Edit Leadership 101" in page
+    offering.refresh_from_db()
+    assert offering.title == "Leadership 101"
+
+
 def test_editing_keeps_the_slug_and_records_what_changed(client: Client, admin_user: Any) -> None:
     offering = make_offering()
     client.force_login(admin_user)
