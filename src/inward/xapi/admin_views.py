@@ -23,8 +23,9 @@ from inward.accounts import access
 from inward.accounts.models import User
 from inward.xapi.clients import client_delete, client_set_enabled, create_client, lrs_endpoint
 from inward.xapi.forms import LrsClientForm
-from inward.xapi.matching import VOIDED, actor_ifi, object_activity_id
+from inward.xapi.matching import actor_ifi, object_activity_id
 from inward.xapi.models import LrsClient, Statement
+from inward.xapi.validation import VOIDED_VERB
 
 PAGE_SIZE = 50
 SESSION_NEW_CLIENT = "lrs_new_client"
@@ -73,7 +74,7 @@ def unmatched_statements(missing: str = "person") -> QuerySet[Statement]:
     """Learning records about nobody in the directory (or, with ``missing="activity"``,
     about no offering in the catalogue). Voided ones are left out, and so are the voiding
     statements themselves: they are bookkeeping, not learning."""
-    statements = Statement.objects.filter(voided=False).exclude(verb_id=VOIDED)
+    statements = Statement.objects.filter(voided=False).exclude(verb_id=VOIDED_VERB)
     if missing == "activity":
         return statements.filter(offering__isnull=True)
     return statements.filter(person__isnull=True)
@@ -83,7 +84,11 @@ def unmatched_statements(missing: str = "person") -> QuerySet[Statement]:
 def client_list(request: HttpRequest) -> HttpResponse:
     _admin(request)
     request.session.pop(SESSION_NEW_CLIENT, None)  # not shown by now: never shown
-    clients = LrsClient.objects.annotate(statement_count=Count("statements")).order_by("name", "pk")
+    clients = (
+        LrsClient.objects.select_related("created_by")
+        .annotate(statement_count=Count("statements"))
+        .order_by("name", "pk")
+    )
     unmatched_count = unmatched_statements().count()
     context = {"clients": clients, "unmatched_count": unmatched_count, **_endpoint_context(request)}
     return render(request, "xapi/client_list.html", context)

@@ -3,7 +3,6 @@ Agents resources under ``/xapi/`` (xAPI 1.0.3, Communication 2.2 to 2.7)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -21,15 +20,8 @@ from inward.xapi.documents import (
 )
 from inward.xapi.models import Document, LrsClient, Statement, StatementIndexEntry
 from inward.xapi.protocol import LrsError, LrsRequest, json_response
-from inward.xapi.query import index_key
-from inward.xapi.validation import (
-    MEDIA_TYPE_RE,
-    XapiValidationError,
-    is_iri,
-    is_uuid,
-    parse_timestamp,
-    validate_agent_parameter,
-)
+from inward.xapi.query import index_key, parse_agent, parse_statement_id, parse_time
+from inward.xapi.validation import MEDIA_TYPE_RE, is_iri
 from inward.xapi.views import lrs_endpoint, strip_for_head
 
 ACTIVITY_SOURCES = 500  # statements read to describe one activity
@@ -116,7 +108,7 @@ def _document_resource(
 
 def _read(scope: Scope, document_id: str | None, since: str | None) -> HttpResponse:
     if document_id is None:
-        return json_response(document_ids(scope, _since(since)))
+        return json_response(document_ids(scope, parse_time("since", since)))
     document = document_get(scope, document_id)
     if document is None:
         raise LrsError(404, "No such document.")
@@ -148,28 +140,12 @@ def _activity_id(params: dict[str, str]) -> str:
 def _agent(params: dict[str, str]) -> dict[str, Any]:
     if "agent" not in params:
         raise LrsError(400, "The agent parameter is required.")
-    try:
-        return validate_agent_parameter(params["agent"])
-    except XapiValidationError as exc:
-        raise LrsError(400, f"Parameter agent: {exc}") from exc
+    return parse_agent(params["agent"])
 
 
 def _registration(params: dict[str, str]) -> uuid.UUID | None:
     value = params.get("registration")
-    if value is None:
-        return None
-    if not is_uuid(value):
-        raise LrsError(400, "Parameter registration must be a UUID.")
-    return uuid.UUID(value)
-
-
-def _since(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_timestamp(value)
-    except (XapiValidationError, ValueError) as exc:
-        raise LrsError(400, "Parameter since must be an ISO 8601 timestamp.") from exc
+    return None if value is None else parse_statement_id("registration", value)
 
 
 def describe_activity(activity_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +30,9 @@ from inward.analytics.models import EventKind, EventSource
 from inward.directory.models import Person
 from inward.learning.models import Offering
 from inward.xapi.models import Statement
+from inward.xapi.validation import VOIDED_VERB
 
 ADL = "http://adlnet.gov/expapi/verbs/"
-VOIDED = ADL + "voided"
 IN_CHUNK = 10_000  # identifiers per IN (...) list
 
 # Verb IRI -> event kind. Verbs not listed are stored but make no event. Sources: the ADL
@@ -331,7 +331,7 @@ def _voided_in_batch(statements: Sequence[Statement]) -> set[uuid.UUID]:
     targets = set()
     for statement in statements:
         obj = statement.data.get("object")
-        if statement.verb_id != VOIDED or not isinstance(obj, dict):
+        if statement.verb_id != VOIDED_VERB or not isinstance(obj, dict):
             continue
         if obj.get("objectType") == "StatementRef":
             try:
@@ -398,10 +398,19 @@ def _match_params(statements: Sequence[Statement]) -> list[Any]:
     return params
 
 
-def rematch(*, client_id: int | None = None, batch_size: int = 1000) -> int:
+def rematch(
+    *,
+    client_id: int | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Match again the statements that lack a person or an offering (not voided), after
     people joined the directory or offerings the catalogue, and record the events of
     those that now match. Returns how many statements changed.
+
+    ``progress``, if given, is called after each batch with how many statements have
+    been looked at and how many there are (counted at the start, one more query; raised
+    to the first number if statements arrive meanwhile).
 
     Safe to run twice and beside ingest: a statement without a person or an offering
     has no events, so nothing is recorded twice. Each batch is its own transaction.
@@ -411,7 +420,8 @@ def rematch(*, client_id: int | None = None, batch_size: int = 1000) -> int:
     )
     if client_id is not None:
         pending = pending.filter(client_id=client_id)
-    changed, last_seq = 0, None
+    total = pending.count() if progress else 0
+    changed, done, last_seq = 0, 0, None
     while True:
         page = pending if last_seq is None else pending.filter(seq__gt=last_seq)
         batch = list(page.order_by("seq")[:batch_size])
@@ -420,6 +430,9 @@ def rematch(*, client_id: int | None = None, batch_size: int = 1000) -> int:
         with transaction.atomic():
             changed += _ingest(batch)
         last_seq = batch[-1].seq
+        done += len(batch)
+        if progress:
+            progress(done, max(done, total))
 
 
 def ingest_voided(statement_ids: Sequence[uuid.UUID]) -> None:

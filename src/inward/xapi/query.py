@@ -32,7 +32,6 @@ from inward.xapi.validation import (
     validate_agent_parameter,
 )
 
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 FORMATS = ("exact", "ids", "canonical")
@@ -188,18 +187,22 @@ def parse_list_query(params: dict[str, str]) -> StatementQuery:
     if "registration" in params:
         registration = str(parse_statement_id("registration", params["registration"]))
         query.keys.append((index_key("registration", registration), False))
-    query.since = _time("since", params.get("since"))
-    query.until = _time("until", params.get("until"))
+    query.since = parse_time("since", params.get("since"))
+    query.until = parse_time("until", params.get("until"))
     query.limit = _limit(params.get("limit"))
     return query
 
 
-def _agent_filter_key(text: str) -> str:
+def parse_agent(text: str) -> dict[str, Any]:
+    """The ``agent`` parameter (JSON of an Agent or Group), validated; else a 400."""
     try:
-        agent = validate_agent_parameter(text)
+        return validate_agent_parameter(text)
     except XapiValidationError as exc:
         raise LrsError(400, f"Parameter agent: {exc}") from exc
-    key = agent_key(agent)
+
+
+def _agent_filter_key(text: str) -> str:
+    key = agent_key(parse_agent(text))
     if key is None:
         raise LrsError(400, "Parameter agent needs an Agent or Group with an identifier.")
     return key
@@ -211,7 +214,7 @@ def _iri(name: str, value: str) -> str:
     return value
 
 
-def _time(name: str, value: str | None) -> dt.datetime | None:
+def parse_time(name: str, value: str | None) -> dt.datetime | None:
     if value is None:
         return None
     try:

@@ -15,17 +15,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from inward.xapi.attachments import AttachmentPart
+from inward.xapi.clients import lrs_endpoint
 from inward.xapi.comparison import statements_equivalent
 from inward.xapi.matching import ingest_stored, ingest_voided
 from inward.xapi.models import LrsClient, Statement, StatementAttachment, StatementIndexEntry
 from inward.xapi.protocol import LrsError, format_timestamp
-from inward.xapi.query import VOIDED_VERB, index_entries
-from inward.xapi.validation import parse_timestamp
+from inward.xapi.query import index_entries
+from inward.xapi.validation import VOIDED_VERB, parse_timestamp
 
 BATCH_SIZE = 500
 _ATTEMPTS = 3
@@ -36,7 +36,7 @@ def client_authority(client: LrsClient) -> dict[str, Any]:
     return {
         "objectType": "Agent",
         "name": client.name,
-        "account": {"homePage": f"{settings.INWARD_BASE_URL}/xapi/", "name": client.key},
+        "account": {"homePage": lrs_endpoint(), "name": client.key},
     }
 
 
@@ -169,8 +169,10 @@ def _resync_sequence() -> None:
 
 
 def next_statement_seqs(count: int) -> list[int]:
-    """``count`` new store-order numbers, ascending. Use them for any Statement row
-    written outside ``statements_store`` (demo data, imports)."""
+    """``count`` store-order numbers, ascending, from the source ``statements_store``
+    takes them from. Only tests call it, to check where that source stands. On
+    PostgreSQL the numbers are used up; on SQLite nothing is reserved (the next ones
+    after ``MAX(seq)``), so two callers can get the same numbers."""
     return _next_seqs(count)
 
 

@@ -75,6 +75,15 @@ def test_rematch_matches_statements_again() -> None:
     assert s.person is not None
 
 
+def test_rematch_prints_a_running_count_apart_from_the_result() -> None:
+    statement(mbox("late@example.com"), verb=ADL + "experienced")
+    statement(mbox("later@example.com"), verb=ADL + "experienced")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("lrs", "rematch", stdout=out, stderr=err)
+    assert err.getvalue() == "Matched 2 of 2 statements…\n"
+    assert out.getvalue() == "Statements newly matched: 0\n"
+
+
 def test_keys_are_letters_and_digits_so_a_command_line_never_reads_one_as_an_option() -> None:
     # The url-safe base64 keys of before started with "-" one time in 64, and
     # `inward lrs client disable -WNT...` then failed as an unknown option.

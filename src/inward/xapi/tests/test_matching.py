@@ -321,6 +321,14 @@ def test_matching_again_finds_people_and_offerings_added_later() -> None:
     )
 
 
+def test_matching_again_reports_its_progress_after_each_batch() -> None:
+    for n in range(5):
+        statement(mbox(f"learner{n}@example.com"), verb=ADL + "experienced")
+    reports: list[tuple[int, int]] = []
+    rematch(batch_size=2, progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(2, 5), (4, 5), (5, 5)]
+
+
 def test_matching_again_leaves_voided_and_other_clients_statements() -> None:
     one, _ = create_client(name="One")
     two, _ = create_client(name="Two")

@@ -69,8 +69,22 @@ class Command(BaseCommand):
 
     def _rematch(self, key: str | None) -> None:
         client_id = self._client(key).pk if key else None
-        changed = rematch(client_id=client_id)
+        self._counted = False
+        changed = rematch(client_id=client_id, progress=self._progress)
+        if self._counted and self.stderr.isatty():
+            self.stderr.write("")  # end the line the count was rewritten on
         self.stdout.write(f"Statements newly matched: {changed}")
+
+    def _progress(self, done: int, total: int) -> None:
+        """A running count on stderr (stdout keeps the result): one line rewritten in a
+        terminal, else one line per batch."""
+        self._counted = True
+        text = f"Matched {done:,} of {total:,} statements…"
+        if self.stderr.isatty():
+            self.stderr.write(f"\r{text}", style_func=str, ending="")
+            self.stderr.flush()
+        else:
+            self.stderr.write(text, style_func=str)
 
     @staticmethod
     def _client(key: str) -> LrsClient:
